@@ -1,0 +1,118 @@
+"""HTTP endpoints of the contract: web chat, Rasa-compatible parse, health and metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from prometheus_client import generate_latest
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot import metrics
+from bot.channels.base import InboundMessage
+from bot.services import Services
+from storage import repo
+
+STATIC = Path(__file__).resolve().parent / "static"
+#: Bodies above this are refused outright (422); up to it, long text gets a polite reply.
+MAX_BODY_TEXT = 65_536
+
+router = APIRouter()
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=128, description="Stable id of the web customer")
+    text: str = Field(max_length=MAX_BODY_TEXT, description="What the customer typed")
+    lang: Literal["zh", "en"] | None = Field(None, description="UI language, used when the "
+                                             "text itself shows none (emoji, numbers)")
+    message_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
+                                   description="Client id making retries idempotent")
+
+
+class ReplyOut(BaseModel):
+    text: str
+    buttons: list[str] = []
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    replies: list[ReplyOut]
+    handoff: bool = False
+    duplicate: bool = False
+
+
+class ParseRequest(BaseModel):
+    text: str = Field(max_length=MAX_BODY_TEXT)
+    message_id: str | None = None
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+@router.get("/", include_in_schema=False)
+def index() -> RedirectResponse:
+    return RedirectResponse("/chat")
+
+
+@router.get("/chat", include_in_schema=False)
+def chat_page() -> FileResponse:
+    return FileResponse(STATIC / "chat.html", media_type="text/html; charset=utf-8")
+
+
+@router.post("/api/chat", response_model=ChatResponse, tags=["chat"])
+def chat(body: ChatRequest, request: Request) -> ChatResponse:
+    """Send one customer message on the web channel and get the bot's replies."""
+    svc = services(request)
+    started = time.perf_counter()
+    msg = InboundMessage(channel="web", message_id=body.message_id or uuid.uuid4().hex,
+                         sender=body.user, text=body.text, lang_hint=body.lang)
+    result = svc.pipeline.handle(msg)
+    if result.duplicate:
+        metrics.DUPLICATES.labels("web").inc()
+    else:
+        metrics.MESSAGES_IN.labels("web").inc()
+        metrics.REPLIES.labels("web").inc(len(result.replies))
+        metrics.PIPELINE_SECONDS.observe(time.perf_counter() - started)
+    return ChatResponse(
+        conversation_id=result.conversation_id,
+        replies=[ReplyOut(text=r.text, buttons=list(r.buttons)) for r in result.replies],
+        handoff=result.handoff, duplicate=result.duplicate,
+    )
+
+
+@router.post("/model/parse", tags=["nlu"])
+def parse(body: ParseRequest, request: Request) -> dict[str, object]:
+    """Rasa-compatible NLU parse, plus ``sentiment``."""
+    return services(request).nlu.parse(body.text).to_dict()
+
+
+@router.get("/healthz", tags=["ops"])
+def healthz(request: Request) -> dict[str, object]:
+    svc = services(request)
+    return {"status": "ok", "flows_version": svc.scripts.version,
+            "flows_errors": [str(e) for e in svc.scripts.last_errors]}
+
+
+@router.get("/metrics", include_in_schema=False)
+def prometheus(request: Request) -> Response:
+    metrics.FLOWS_VERSION.set(services(request).scripts.version)
+    return Response(generate_latest(metrics.REGISTRY), media_type="text/plain; version=0.0.4")
+
+
+bench_router = APIRouter()
+
+
+@bench_router.post("/api/_bench/floor", include_in_schema=False)
+def bench_floor(body: ChatRequest, request: Request) -> dict[str, bool]:
+    """The benchmark's floor: parse the same JSON and insert one row, nothing else."""
+    with services(request).db.session() as s:
+        repo.record_inbound(s, channel="bench", external_id=uuid.uuid4().hex, sender=body.user,
+                            text=body.text)
+    return {"ok": True}

@@ -1,0 +1,79 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from bot import __version__
+from bot.api import bench_router, router
+from bot.services import Services, build_services
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _describe(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        field = ".".join(loc) or "body"
+        if err.get("type") == "json_invalid":
+            parts.append("the body is not valid JSON")
+        else:
+            parts.append(f"field '{field}': {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None,
+               *, scheduler: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    svc = services or build_services(settings, migrate=settings.database_url.startswith("sqlite"))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.hot_reload:
+            svc.scripts.start_watching(settings.reload_interval)
+        dispatcher = None
+        if scheduler:
+            from bot.channels.web import WebChannel
+            from bot.delivery import ChannelSender
+            from scheduler.dispatcher import recover, start_background
+
+            recover(svc.db)
+            dispatcher = start_background(svc.db, ChannelSender({"web": WebChannel()}))
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.shutdown(wait=False)
+            svc.scripts.stop_watching()
+
+    app = FastAPI(title="Careline", version=__version__, lifespan=lifespan,
+                  description="Customer-care bot for home-service businesses.")
+    app.state.services = svc
+    app.include_router(router)
+    if settings.bench_floor:
+        app.include_router(bench_router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        safe = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
+        return JSONResponse(status_code=422, content={"detail": safe,
+                                                      "message": _describe(errors)})
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return JSONResponse(status_code=503, headers={"Retry-After": "5"},
+                            content={"message": "temporarily unavailable, please retry"})
+
+    return app

@@ -1,0 +1,263 @@
+"""The ``careline`` command line. Only this module turns errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot import __version__
+
+DEMO_DB = "sqlite:///./careline-demo.db"
+
+
+def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    from bot.settings import Settings
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [f"  CARELINE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                 for e in exc.errors()]
+        raise SystemExit("careline: invalid settings:\n" + "\n".join(lines)) from None
+
+
+def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.services import ConfigError, build_services
+
+    overrides: dict[str, object] = {}
+    if demo and "CARELINE_DATABASE_URL" not in os.environ:
+        overrides["database_url"] = DEMO_DB
+    settings = _settings(**overrides)
+    try:
+        services = build_services(settings, migrate=demo or settings.database_url.startswith(
+            "sqlite"))
+    except ConfigError as exc:
+        print(f"careline: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, services, scheduler=not args.no_scheduler)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Careline {__version__} — database {settings.database_url}")
+    print(f"  web chat:   {base}/chat")
+    print(f"  API docs:   {base}/docs")
+    print(f"  health:     {base}/healthz")
+    print(f"  flows from: {settings.flows_dir} (hot reload {'on' if settings.hot_reload else 'off'})")
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                access_log=args.log_level == "debug")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.channels.base import InboundMessage
+    from bot.services import build_services
+
+    settings = _settings()
+    services = build_services(settings, migrate=settings.database_url.startswith("sqlite"))
+    user = args.user or f"terminal-{os.getpid()}"
+    hello = {"zh": "和 Careline 聊天（输入 /quit 退出）", "en": "Chat with Careline (/quit to exit)"}
+    print(hello[args.lang])
+    buttons: tuple[str, ...] = ()
+    count = 0
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            break
+        if text.strip() in ("/quit", "/exit"):
+            break
+        if text.strip().isdigit() and buttons and 1 <= int(text.strip()) <= len(buttons):
+            text = buttons[int(text.strip()) - 1]
+        count += 1
+        result = services.pipeline.handle(InboundMessage(
+            channel="web", message_id=f"{user}-{count}-{datetime.now().timestamp()}",
+            sender=user, text=text, lang_hint=args.lang))
+        for reply in result.replies:
+            print("bot> " + reply.text.replace("\n", "\n     "))
+            buttons = reply.buttons
+            for i, b in enumerate(reply.buttons, 1):
+                print(f"     [{i}] {b}")
+    services.close()
+    return 0
+
+
+def cmd_flows_check(args: argparse.Namespace) -> int:
+    from bot.settings import SHIPPED_FLOWS_DIR
+    from flows.loader import load_bundle
+
+    directory = Path(args.dir) if args.dir else Path(os.environ.get("CARELINE_FLOWS_DIR",
+                                                                    SHIPPED_FLOWS_DIR))
+    result = load_bundle(directory)
+    for issue in [*result.errors, *result.warnings]:
+        print(issue, file=sys.stderr if issue.severity == "error" else sys.stdout)
+    if result.bundle is None:
+        print(f"{len(result.errors)} error(s); nothing changed.", file=sys.stderr)
+        return 1
+    b = result.bundle
+    print(f"OK: {len(b.flows)} flows, {len(b.faq)} FAQ entries, "
+          f"{len(b.pricing.get('services', {}))} priced services in {directory}")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from bot.settings import SHIPPED_FLOWS_DIR
+    from bot.transcripts import TranscriptRunner
+    from nlu.builtin import default_nlu
+
+    settings = _settings(hot_reload=False)
+    default = SHIPPED_FLOWS_DIR.parent / "transcripts"
+    path = Path(args.path) if args.path else default
+    if not path.exists():
+        print(f"careline: {path} does not exist", file=sys.stderr)
+        return 2
+    runner = TranscriptRunner(settings, default_nlu())
+    files = failed = turns = 0
+    try:
+        for report in runner.run(path):
+            files += 1
+            turns += report.turns
+            mark = "ok  " if report.ok else "FAIL"
+            print(f"{mark} {report.file} ({report.name}, {report.turns} turns)")
+            if report.error:
+                print("  " + report.error)
+            for failure in report.failures:
+                print(str(failure))
+            failed += not report.ok
+    finally:
+        runner.close()
+    if files == 0:
+        print(f"careline: no transcript files under {path}", file=sys.stderr)
+        return 2
+    print(f"{files - failed} passed, {failed} failed ({turns} turns)")
+    return 1 if failed else 0
+
+
+def cmd_nlu_parse(args: argparse.Namespace) -> int:
+    from nlu.builtin import default_nlu
+
+    print(json.dumps(default_nlu().parse(args.text).to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_nlu_eval(args: argparse.Namespace) -> int:
+    from bot.nlu_eval import run_eval
+
+    return run_eval(Path(args.dataset))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.migrate import current_revision, upgrade
+
+    url = _settings().database_url
+    upgrade(url)
+    print(f"database at revision {current_revision(url)}")
+    return 0
+
+
+def cmd_run_due(args: argparse.Namespace) -> int:
+    from bot.channels.web import WebChannel
+    from bot.delivery import ChannelSender
+    from scheduler.dispatcher import dispatch_due
+    from storage.db import Database
+
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"careline: --now {args.now!r} is not an ISO time like 2026-12-01T09:00:00+08:00",
+                  file=sys.stderr)
+            return 2
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=_settings().tz)
+    db = Database(_settings().database_url)
+    try:
+        report = dispatch_due(db, ChannelSender({"web": WebChannel()}), now=now)
+    finally:
+        db.dispose()
+    print(f"claimed {report.claimed}: sent {report.sent}, retried {report.retried}, "
+          f"failed {report.failed}, skipped {report.skipped}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="careline",
+        description="Careline — customer-care bot for home-service businesses "
+                    "(WeChat, Telegram, web chat; Chinese and English).",
+        epilog="Settings come from CARELINE_* environment variables or a .env file; "
+               "see README.md.")
+    p.add_argument("--version", action="version", version=f"careline {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def serve_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--host", default="127.0.0.1")
+        sp.add_argument("--port", type=int, default=8000)
+        sp.add_argument("--no-scheduler", action="store_true",
+                        help="do not run the outbox dispatcher in this process")
+        sp.add_argument("--log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug"])
+
+    sp = sub.add_parser("demo", help="serve the demo: SQLite, shipped flows, web chat on :8000")
+    serve_args(sp)
+    sp.set_defaults(func=lambda a: cmd_serve(a, demo=True))
+    sp = sub.add_parser("serve", help="serve the production app (webhooks, API, scheduler)")
+    serve_args(sp)
+    sp.set_defaults(func=cmd_serve)
+    sp = sub.add_parser("chat", help="chat with the bot in the terminal as a customer")
+    sp.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sp.add_argument("--user", help="customer id to continue a conversation")
+    sp.set_defaults(func=cmd_chat)
+
+    flows = sub.add_parser("flows", help="flow, pricing and FAQ scripts")
+    fsub = flows.add_subparsers(dest="flows_command", metavar="ACTION", required=True)
+    sp = fsub.add_parser("check", help="validate scripts; print file:line: errors, exit 1 if any")
+    sp.add_argument("dir", nargs="?", help="scripts directory (default: CARELINE_FLOWS_DIR "
+                                           "or the shipped scripts)")
+    sp.set_defaults(func=cmd_flows_check)
+
+    sp = sub.add_parser("test", help="run conversation transcripts (YAML) against the bot")
+    sp.add_argument("path", nargs="?", help="file or directory (default: shipped transcripts)")
+    sp.set_defaults(func=cmd_test)
+
+    nlu = sub.add_parser("nlu", help="parse and evaluate with the NLU")
+    nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)
+    sp = nsub.add_parser("parse", help="print the parse of TEXT as JSON (/model/parse shape)")
+    sp.add_argument("text")
+    sp.set_defaults(func=cmd_nlu_parse)
+    sp = nsub.add_parser("eval", help="accuracy, per-intent F1 and confusion for a labelled "
+                                      "file (CSV text,intent or our YAML)")
+    sp.add_argument("dataset")
+    sp.set_defaults(func=cmd_nlu_eval)
+
+    db = sub.add_parser("db", help="database schema")
+    dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    sp = dsub.add_parser("upgrade", help="apply migrations to CARELINE_DATABASE_URL")
+    sp.set_defaults(func=cmd_db_upgrade)
+
+    sch = sub.add_parser("scheduler", help="scheduled and outbox messages")
+    ssub = sch.add_subparsers(dest="scheduler_command", metavar="ACTION", required=True)
+    sp = ssub.add_parser("run-due", help="send every due outbox message once, then exit")
+    sp.add_argument("--now", help="ISO time to treat as now (default: the real time)")
+    sp.set_defaults(func=cmd_run_due)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

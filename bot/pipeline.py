@@ -1,0 +1,177 @@
+"""How a message travels: store -> lock conversation -> NLU -> flows -> outbox (one transaction).
+
+``handle`` serves synchronous channels (web chat): the inbound row, the state change, the
+events and the outbox rows commit together, and a repeated message id returns the replies
+already produced instead of new ones. ``accept`` + ``process`` serve webhooks: the message
+is stored (and so can be acknowledged) first, then processed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.channels.base import InboundMessage
+from bot.guard import has_words, screen
+from flows.model import Reply
+from flows.reload import BundleHolder
+from flows.runtime import Env, Runtime, Turn
+from nlu.base import NLU, ParseResult
+from nlu.language import detect
+from storage import repo
+from storage.db import Database
+from storage.models import Conversation
+from storage.models import InboundMessage as InboundRow
+from storage.repo import NewEvent, NewOutbox
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LANG = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class HandleResult:
+    conversation_id: str
+    replies: tuple[Reply, ...]
+    duplicate: bool = False
+    handoff: bool = False
+    inbound_id: int | None = None
+    active_flow: str | None = None
+
+
+@dataclass
+class _Work:
+    """What one processed message produces, written in one go."""
+
+    lang: str
+    replies: list[Reply] = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
+    state: dict[str, Any] | None = None
+    active_flow: str | None = None
+
+
+class Pipeline:
+    def __init__(self, db: Database, nlu: NLU, scripts: BundleHolder, *, tz: Any,
+                 max_text_chars: int = 4000, synchronous_channels: frozenset[str] = frozenset(
+                     {"web"}), clock: Callable[[], datetime] | None = None) -> None:
+        self.db, self.nlu, self.scripts, self.tz = db, nlu, scripts, tz
+        self.max_text_chars = max_text_chars
+        self.synchronous = synchronous_channels
+        self.clock = clock or (lambda: datetime.now(tz))
+
+    # -- entry points --------------------------------------------------------------------
+
+    def handle(self, msg: InboundMessage) -> HandleResult:
+        """Store and process in one transaction; a duplicate returns the original replies."""
+        with self.db.session() as s:
+            inbound_id = repo.record_inbound(
+                s, channel=msg.channel, external_id=msg.message_id, sender=msg.sender,
+                text=msg.text, payload=dict(msg.raw), received_at=msg.received_at)
+            if inbound_id is None:
+                return self._replay(s, msg)
+            return self._process(s, inbound_id, msg)
+
+    def accept(self, msg: InboundMessage) -> int | None:
+        """Store only (then acknowledge); None for a message seen before."""
+        with self.db.session() as s:
+            return repo.record_inbound(
+                s, channel=msg.channel, external_id=msg.message_id, sender=msg.sender,
+                text=msg.text, payload=dict(msg.raw), received_at=msg.received_at)
+
+    def process(self, inbound_id: int, msg: InboundMessage) -> HandleResult | None:
+        """Process a stored message once; None if another worker already did."""
+        with self.db.session() as s:
+            row = s.get(InboundRow, inbound_id, with_for_update=True)
+            if row is None or row.status != "pending":
+                return None
+            return self._process(s, inbound_id, msg)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _replay(self, s: Session, msg: InboundMessage) -> HandleResult:
+        row = repo.find_inbound(s, msg.channel, msg.message_id)
+        replies: tuple[Reply, ...] = ()
+        public_id = ""
+        if row is not None:
+            replies = tuple(Reply(o.payload.get("text", ""), tuple(o.payload.get("buttons", ())))
+                            for o in repo.outbox_for_inbound(s, row.id))
+            if row.conversation_id is not None:
+                conv = s.get(Conversation, row.conversation_id)
+                public_id = conv.public_id if conv else ""
+        return HandleResult(public_id, replies, duplicate=True,
+                            inbound_id=row.id if row else None)
+
+    def _process(self, s: Session, inbound_id: int, msg: InboundMessage) -> HandleResult:
+        ident = repo.ensure_identity(s, msg.channel, msg.sender, display_name=msg.display_name,
+                                     lang=msg.lang_hint)
+        conv = repo.lock_conversation(s, ident, msg.channel)
+        now = self.clock()
+        work = self._understand_and_reply(s, conv, msg, now)
+        ts = now
+        events = [NewEvent("message_in", "customer", {"text": msg.text, "kind": msg.kind,
+                                                      "lang": work.lang, "channel": msg.channel}),
+                  *work.events]
+        events += [NewEvent("message_out", "bot", r.to_dict()) for r in work.replies]
+        repo.append_events(s, conv, events, inbound_id=inbound_id, ts=ts)
+        status = "sent" if msg.channel in self.synchronous else "pending"
+        repo.enqueue(s, [
+            NewOutbox(idempotency_key=f"in{inbound_id}:{i}", customer_id=conv.customer_id,
+                      channel=msg.channel, recipient=msg.sender, payload=r.to_dict(),
+                      conversation_id=conv.id, inbound_id=inbound_id, status=status)
+            for i, r in enumerate(work.replies)
+        ])
+        state = work.state if work.state is not None else conv.state
+        repo.save_conversation(s, conv, state=state, lang=work.lang)
+        repo.mark_inbound(s, inbound_id, status="processed", conversation_id=conv.id)
+        return HandleResult(conv.public_id, tuple(work.replies), inbound_id=inbound_id,
+                            handoff=conv.status in ("queued", "agent"),
+                            active_flow=work.active_flow)
+
+    def _reply_lang(self, text: str | None, msg: InboundMessage, conv: Conversation) -> str:
+        detected = detect(text or "") if text else None
+        if detected in ("zh", "en"):
+            return detected
+        return msg.lang_hint or conv.lang or DEFAULT_LANG
+
+    def _understand_and_reply(self, s: Session, conv: Conversation, msg: InboundMessage,
+                              now: datetime) -> _Work:
+        bundle = self.scripts.bundle
+        text = msg.text
+        lang = self._reply_lang(text, msg, conv)
+        work = _Work(lang)
+        problem = screen(text, max_chars=self.max_text_chars)
+        if problem is None and text is not None:
+            if detect(text) == "other":
+                problem = "unsupported_language"
+            elif not has_words(text) and not (conv.state or {}).get("stack"):
+                problem = "no_text"
+        if problem is not None:
+            work.events.append(NewEvent("bad_input", "system", {"reason": problem}))
+            work.replies.append(Reply(bundle.message(problem, lang, limit=self.max_text_chars)))
+            return work
+        assert text is not None
+        parse = self.nlu.parse(text, now=now)
+        work.events.append(NewEvent("nlu", "system", _annotation(parse)))
+        runtime = Runtime(bundle, self.tz)
+        outcome = runtime.handle(
+            conv.state or {},
+            Turn(text=text, lang=lang, now=now, intent=parse.intent.name,
+                 confidence=parse.intent.confidence, entities=parse.entities),
+            Env(tz=self.tz, customer_id=conv.customer_id, conversation_id=conv.id, session=s),
+        )
+        work.replies.extend(outcome.replies)
+        work.events.extend(NewEvent(t, "bot", d) for t, d in outcome.events)
+        work.state = outcome.state
+        work.active_flow = outcome.active_flow
+        return work
+
+
+def _annotation(parse: ParseResult) -> dict[str, Any]:
+    return {"intent": parse.intent.name, "confidence": round(parse.intent.confidence, 4),
+            "entities": [e.to_dict() for e in parse.entities],
+            "sentiment": parse.sentiment.to_dict(), "lang": parse.lang}

@@ -1,0 +1,77 @@
+"""Business actions that flows call by name (``- action: quote_price``).
+
+An action is a module-level function ``(ActionContext) -> ActionResult`` registered with
+:func:`action`, declaring the slots it needs and sets so the validator can check scripts
+that use it, and optionally a ``check`` that validates script data it depends on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flows.model import Bundle, Flow, Reply, Step
+
+CheckFn = Callable[[Bundle, Flow, Step], list[tuple[int, str, str]]]
+
+
+@dataclass(slots=True)
+class ActionContext:
+    bundle: Bundle
+    slots: Mapping[str, Any]
+    lang: str
+    text: str
+    now: datetime
+    tz: ZoneInfo
+    customer_id: int | None
+    conversation_id: int | None
+    session: Any  # a storage Session inside the turn's transaction, or None offline
+    args: Mapping[str, Any]
+    display: Callable[[str], str]  # slot name -> its value as the customer should read it
+
+
+@dataclass(slots=True)
+class ActionResult:
+    slots: dict[str, Any] = field(default_factory=dict)
+    replies: list[Reply] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+ActionFn = Callable[[ActionContext], ActionResult]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    name: str
+    func: ActionFn
+    needs: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
+    check: CheckFn | None = None
+
+
+REGISTRY: dict[str, ActionSpec] = {}
+
+
+def action(
+    name: str, *, needs: tuple[str, ...] = (), sets: tuple[str, ...] = (),
+    check: CheckFn | None = None,
+) -> Callable[[ActionFn], ActionFn]:
+    """Register ``func`` under ``name``; a second registration of the name is a bug."""
+
+    def register(func: ActionFn) -> ActionFn:
+        if name in REGISTRY and REGISTRY[name].func is not func:
+            raise ValueError(f"action {name!r} is registered twice")
+        REGISTRY[name] = ActionSpec(name, func, needs, sets, check)
+        return func
+
+    return register
+
+
+def registry() -> dict[str, ActionSpec]:
+    """All actions, after importing the built-in ones."""
+    from flows.actions import faq, handoff, quote  # noqa: F401  (registration side effect)
+
+    return REGISTRY

@@ -1,0 +1,68 @@
+"""YAML loading with line numbers (ruamel.yaml keeps them on every mapping and sequence)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one file; raise YamlSyntaxError(line, message) on bad YAML."""
+    yaml = YAML(typ="rt")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(1, f"file is not UTF-8 text ({exc.reason})") from exc
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        message = f"YAML syntax error: {exc.problem or exc}"
+        if exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise YamlSyntaxError(line, message) from exc
+    except YAMLError as exc:
+        raise YamlSyntaxError(1, f"YAML error: {exc}") from exc
+
+
+def line_of(node: Any, path: Sequence[str | int] = ()) -> int:
+    """1-based line of the value at ``path`` below ``node``, or of its nearest ancestor."""
+    line = getattr(getattr(node, "lc", None), "line", 0) + 1
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            kline = node.lc.key(key)[0] + 1
+            line = kline
+            node = node[key]
+            inner = getattr(getattr(node, "lc", None), "line", None)
+            if isinstance(node, (CommentedMap, CommentedSeq)) and inner is not None:
+                line = max(kline, inner + 1) if isinstance(node, CommentedMap) else kline
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def plain(node: Any) -> Any:
+    """ruamel round-trip objects -> plain dicts/lists/str (for JSON Schema and the model)."""
+    if isinstance(node, dict):
+        return {str(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node

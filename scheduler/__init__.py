@@ -1,0 +1,1 @@
+"""Time: the persistent outbox dispatcher (APScheduler drives it); care rules come later."""

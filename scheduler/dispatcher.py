@@ -1,0 +1,119 @@
+"""Deliver due outbox rows exactly once.
+
+Rows are claimed (status ``sending``) and committed before any network call, so two
+dispatchers never send the same row: on PostgreSQL claims use ``FOR UPDATE SKIP LOCKED``,
+on SQLite the write transaction is exclusive. A crash after the claim leaves the row in
+``sending``; ``recover`` marks such rows failed with the reason after ``stale_after``:
+whether the platform got them is unknown, and a duplicate is worse than a visible failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from storage import repo
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = (2, 10, 60, 300)
+
+
+class SendOutcome(Protocol):
+    ok: bool
+    external_ref: str | None
+    error: str | None
+    retry_after: float | None
+    permanent: bool
+
+
+#: (channel, recipient, payload, idempotency key) -> outcome; None = channel not configured.
+Sender = Callable[[str, str, dict[str, Any], str], SendOutcome | None]
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
+                 batch: int = 200) -> DispatchReport:
+    """Send every pending row due by ``now`` once; returns what happened."""
+    now = now or utcnow()
+    report = DispatchReport()
+    while True:
+        with db.session() as s:
+            rows = repo.claim_due(s, now, limit=batch)
+            claimed = [(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
+                        r.attempts + 1) for r in rows]
+        if not claimed:
+            return report
+        report.claimed += len(claimed)
+        for row_id, channel, recipient, payload, key, attempts in claimed:
+            _deliver_one(db, send, report, row_id, channel, recipient, payload, key, attempts)
+        if len(claimed) < batch:
+            return report
+
+
+def _deliver_one(db: Database, send: Sender, report: DispatchReport, row_id: int, channel: str,
+                 recipient: str, payload: dict[str, Any], key: str, attempts: int) -> None:
+    try:
+        outcome = send(channel, recipient, payload, key)
+    except Exception as exc:  # a sender bug is a failed attempt, not a dead dispatcher
+        log.exception("sending outbox row %s failed", row_id)
+        outcome = _Failure(f"{type(exc).__name__}: {exc}")
+    with db.session() as s:
+        if outcome is None:
+            repo.finish_outbox(s, row_id, status="skipped",
+                               error=f"channel '{channel}' is not configured")
+            report.skipped += 1
+        elif outcome.ok:
+            repo.finish_outbox(s, row_id, status="sent", external_ref=outcome.external_ref)
+            report.sent += 1
+        elif outcome.permanent or attempts >= MAX_ATTEMPTS:
+            repo.finish_outbox(s, row_id, status="failed", error=outcome.error)
+            report.failed += 1
+        else:
+            delay = outcome.retry_after or BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
+            repo.finish_outbox(s, row_id, status="pending", error=outcome.error,
+                               retry_at=utcnow() + timedelta(seconds=delay))
+            report.retried += 1
+
+
+@dataclass
+class _Failure:
+    error: str
+    ok: bool = False
+    external_ref: str | None = None
+    retry_after: float | None = None
+    permanent: bool = False
+
+
+def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10)) -> int:
+    """Rows left in ``sending`` by a crashed process: recorded as failed, never resent."""
+    with db.session() as s:
+        return repo.expire_interrupted(s, utcnow() - stale_after)
+
+
+def start_background(db: Database, send: Sender, *, interval: float = 1.0) -> Any:
+    """An APScheduler BackgroundScheduler dispatching every ``interval`` seconds."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    sched = BackgroundScheduler(timezone="UTC")
+    sched.add_job(dispatch_due, "interval", seconds=interval, args=(db, send),
+                  id="careline-outbox", max_instances=1, coalesce=True)
+    sched.add_job(recover, "interval", minutes=5, args=(db,), id="careline-recover",
+                  max_instances=1, coalesce=True)
+    sched.start()
+    return sched

@@ -1,0 +1,307 @@
+"""Repositories: the few statements the pipeline, delivery and scheduler need.
+
+Every function takes the caller's ``Session`` so several of them form one transaction
+(the pipeline writes state, events and outbox rows atomically).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    ChannelIdentity,
+    Conversation,
+    ConversationEvent,
+    Customer,
+    InboundMessage,
+    OutboxMessage,
+)
+from storage.types import utcnow
+
+
+def _insert_ignoring_conflict(
+    session: Session, table: Table, values: dict[str, Any], conflict: Sequence[str]
+) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None if it existed."""
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        builder(table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(table.c.id)
+    )
+    return session.execute(stmt).scalar()
+
+
+# --- customers and identities -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRef:
+    customer_id: int
+    identity_id: int
+    created: bool
+
+
+def ensure_identity(
+    session: Session, channel: str, external_id: str, *, display_name: str | None = None,
+    lang: str | None = None,
+) -> IdentityRef:
+    """Find or create the customer behind a channel address (safe under concurrency)."""
+    row = session.execute(
+        select(ChannelIdentity.customer_id, ChannelIdentity.id).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    ).first()
+    if row is not None:
+        return IdentityRef(row[0], row[1], False)
+    now = utcnow()
+    customer_id = session.execute(
+        insert(Customer).values(
+            display_name=display_name, lang=lang, profile={}, created_at=now, updated_at=now
+        ).returning(Customer.id)
+    ).scalar_one()
+    identity_id = _insert_ignoring_conflict(
+        session,
+        ChannelIdentity.__table__,  # type: ignore[arg-type]
+        {"customer_id": customer_id, "channel": channel, "external_id": external_id,
+         "display_name": display_name, "created_at": now},
+        ("channel", "external_id"),
+    )
+    if identity_id is None:  # another transaction created it first: use theirs
+        session.execute(delete(Customer).where(Customer.id == customer_id))
+        return ensure_identity(session, channel, external_id, display_name=display_name)
+    return IdentityRef(customer_id, identity_id, True)
+
+
+def get_customer(session: Session, customer_id: int) -> Customer | None:
+    return session.get(Customer, customer_id)
+
+
+# --- inbound ------------------------------------------------------------------------------
+
+
+def record_inbound(
+    session: Session, *, channel: str, external_id: str, sender: str, text: str | None,
+    payload: dict[str, Any] | None = None, received_at: datetime | None = None,
+) -> int | None:
+    """Store an inbound message; None when (channel, external_id) was seen before."""
+    return _insert_ignoring_conflict(
+        session,
+        InboundMessage.__table__,  # type: ignore[arg-type]
+        {"channel": channel, "external_id": external_id, "sender": sender, "text": text,
+         "payload": payload or {}, "status": "pending", "received_at": received_at or utcnow()},
+        ("channel", "external_id"),
+    )
+
+
+def find_inbound(session: Session, channel: str, external_id: str) -> InboundMessage | None:
+    return session.execute(
+        select(InboundMessage).where(
+            InboundMessage.channel == channel, InboundMessage.external_id == external_id
+        )
+    ).scalar_one_or_none()
+
+
+def mark_inbound(
+    session: Session, inbound_id: int, *, status: str, conversation_id: int | None = None,
+    error: str | None = None,
+) -> None:
+    session.execute(
+        update(InboundMessage).where(InboundMessage.id == inbound_id).values(
+            status=status, conversation_id=conversation_id, error=error, processed_at=utcnow()
+        )
+    )
+
+
+def pending_inbound_ids(session: Session, limit: int = 100) -> list[int]:
+    """Inbound messages stored but never processed (e.g. the process died in between)."""
+    return list(session.execute(
+        select(InboundMessage.id).where(InboundMessage.status == "pending")
+        .order_by(InboundMessage.id).limit(limit)
+    ).scalars())
+
+
+# --- conversations ------------------------------------------------------------------------
+
+
+def lock_conversation(session: Session, ref: IdentityRef, channel: str) -> Conversation:
+    """The conversation of this identity, row-locked until the transaction ends.
+
+    On PostgreSQL this is ``SELECT ... FOR UPDATE``: a second worker handling the same
+    conversation waits here. SQLite transactions are already serialised (BEGIN IMMEDIATE).
+    """
+    stmt = select(Conversation).where(Conversation.identity_id == ref.identity_id)
+    conv = session.execute(stmt.with_for_update()).scalar_one_or_none()
+    if conv is not None:
+        return conv
+    now = utcnow()
+    _insert_ignoring_conflict(
+        session,
+        Conversation.__table__,  # type: ignore[arg-type]
+        {"public_id": "c_" + secrets.token_hex(10), "customer_id": ref.customer_id,
+         "identity_id": ref.identity_id, "channel": channel, "status": "bot", "state": {},
+         "turns": 0, "created_at": now, "updated_at": now},
+        ("identity_id",),
+    )
+    return session.execute(stmt.with_for_update()).scalar_one()
+
+
+def save_conversation(
+    session: Session, conv: Conversation, *, state: dict[str, Any], lang: str | None,
+    status: str | None = None, turns_delta: int = 1,
+) -> None:
+    session.execute(
+        update(Conversation).where(Conversation.id == conv.id).values(
+            state=state, lang=lang, status=status or conv.status,
+            turns=Conversation.turns + turns_delta, updated_at=utcnow(),
+        )
+    )
+
+
+def conversation_by_public_id(session: Session, public_id: str) -> Conversation | None:
+    return session.execute(
+        select(Conversation).where(Conversation.public_id == public_id)
+    ).scalar_one_or_none()
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    type: str
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def append_events(
+    session: Session, conv: Conversation, events: Iterable[NewEvent], *,
+    inbound_id: int | None = None, ts: datetime | None = None,
+) -> None:
+    ts = ts or utcnow()
+    rows = [
+        {"conversation_id": conv.id, "customer_id": conv.customer_id, "type": e.type,
+         "actor": e.actor, "ts": ts, "inbound_id": inbound_id, "data": e.data}
+        for e in events
+    ]
+    if rows:
+        session.execute(insert(ConversationEvent), rows)
+
+
+def events_of(session: Session, conversation_id: int, *, after_id: int = 0,
+              limit: int = 1000) -> list[ConversationEvent]:
+    return list(session.execute(
+        select(ConversationEvent)
+        .where(ConversationEvent.conversation_id == conversation_id,
+               ConversationEvent.id > after_id)
+        .order_by(ConversationEvent.id).limit(limit)
+    ).scalars())
+
+
+# --- outbox -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutbox:
+    idempotency_key: str
+    customer_id: int
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    conversation_id: int | None = None
+    kind: str = "reply"
+    due_at: datetime | None = None
+    inbound_id: int | None = None
+    status: str = "pending"
+
+
+def enqueue(session: Session, items: Sequence[NewOutbox]) -> None:
+    """Add outbox rows; a repeated idempotency key is ignored (the row already exists)."""
+    now = utcnow()
+    for item in items:
+        _insert_ignoring_conflict(
+            session,
+            OutboxMessage.__table__,  # type: ignore[arg-type]
+            {"idempotency_key": item.idempotency_key, "customer_id": item.customer_id,
+             "channel": item.channel, "recipient": item.recipient, "payload": item.payload,
+             "conversation_id": item.conversation_id, "kind": item.kind,
+             "due_at": item.due_at or now, "inbound_id": item.inbound_id,
+             "status": item.status, "created_at": now,
+             "sent_at": now if item.status == "sent" else None},
+            ("idempotency_key",),
+        )
+
+
+def outbox_for_inbound(session: Session, inbound_id: int) -> list[OutboxMessage]:
+    return list(session.execute(
+        select(OutboxMessage).where(OutboxMessage.inbound_id == inbound_id)
+        .order_by(OutboxMessage.id)
+    ).scalars())
+
+
+def claim_due(session: Session, now: datetime, *, limit: int = 100,
+              channels: Sequence[str] | None = None) -> list[OutboxMessage]:
+    """Claim pending rows due by ``now`` (status -> sending, attempts + 1).
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows.
+    """
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+    )
+    if channels is not None:
+        stmt = stmt.where(OutboxMessage.channel.in_(channels))
+    rows = list(session.execute(stmt.with_for_update(skip_locked=True)).scalars())
+    if rows:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+            .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=utcnow())
+        )
+    return rows
+
+
+def finish_outbox(
+    session: Session, outbox_id: int, *, status: str, error: str | None = None,
+    external_ref: str | None = None, retry_at: datetime | None = None,
+) -> None:
+    """Record a send's outcome; ``retry_at`` puts the row back to pending for later."""
+    values: dict[str, Any] = {"last_error": error}
+    if retry_at is not None:
+        values.update(status="pending", due_at=retry_at)
+    else:
+        values.update(status=status)
+        if status == "sent":
+            values.update(sent_at=utcnow(), external_ref=external_ref)
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
+
+
+def expire_interrupted(session: Session, claimed_before: datetime) -> int:
+    """Rows left in 'sending' by a process that died mid-send.
+
+    Whether the platform got them is unknown; resending could duplicate, so they are
+    marked failed with the reason (at most once), for an agent or ops to follow up.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= claimed_before)
+        .values(status="failed",
+                last_error="interrupted while sending (process stopped); not resent to "
+                           "avoid a duplicate")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def count_outbox(session: Session, **where: Any) -> int:
+    stmt = select(func.count()).select_from(OutboxMessage)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(OutboxMessage, key) == value)
+    return int(session.execute(stmt).scalar_one())

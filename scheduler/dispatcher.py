@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from storage import repo
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.repo import Claimed
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -54,22 +54,20 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
     report = DispatchReport()
     while True:
         with db.session() as s:
-            rows = repo.claim_due(s, now, limit=batch)
-            claimed = [(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
-                        r.attempts + 1) for r in rows]
+            claimed = repo.claim_due(s, now, limit=batch)
         if not claimed:
             return report
         report.claimed += len(claimed)
-        for row_id, channel, recipient, payload, key, attempts in claimed:
-            _deliver_one(db, send, report, row_id, channel, recipient, payload, key, attempts)
+        for row in claimed:
+            _deliver_one(db, send, report, row)
         if len(claimed) < batch:
             return report
 
 
-def _deliver_one(db: Database, send: Sender, report: DispatchReport, row_id: int, channel: str,
-                 recipient: str, payload: dict[str, Any], key: str, attempts: int) -> None:
+def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claimed) -> None:
+    row_id, channel, attempts = row.id, row.channel, row.attempts
     try:
-        outcome = send(channel, recipient, payload, key)
+        outcome = send(channel, row.recipient, row.payload, row.idempotency_key)
     except Exception as exc:  # a sender bug is a failed attempt, not a dead dispatcher
         log.exception("sending outbox row %s failed", row_id)
         outcome = _Failure(f"{type(exc).__name__}: {exc}")

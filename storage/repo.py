@@ -247,24 +247,41 @@ def outbox_for_inbound(session: Session, inbound_id: int) -> list[OutboxMessage]
     ).scalars())
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """An outbox row claimed for sending (``attempts`` includes this one)."""
+
+    id: int
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempts: int
+    kind: str
+
+
 def claim_due(session: Session, now: datetime, *, limit: int = 100,
-              channels: Sequence[str] | None = None) -> list[OutboxMessage]:
+              channels: Sequence[str] | None = None) -> list[Claimed]:
     """Claim pending rows due by ``now`` (status -> sending, attempts + 1).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows.
     """
+    o = OutboxMessage
     stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+        select(o.id, o.channel, o.recipient, o.payload, o.idempotency_key, o.attempts, o.kind)
+        .where(o.status == "pending", o.due_at <= now)
+        .order_by(o.due_at, o.id).limit(limit)
     )
     if channels is not None:
-        stmt = stmt.where(OutboxMessage.channel.in_(channels))
-    rows = list(session.execute(stmt.with_for_update(skip_locked=True)).scalars())
+        stmt = stmt.where(o.channel.in_(channels))
+    rows = [Claimed(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
+                    r.attempts + 1, r.kind)
+            for r in session.execute(stmt.with_for_update(skip_locked=True))]
     if rows:
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-            .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=utcnow())
+            update(o).where(o.id.in_([r.id for r in rows]))
+            .values(status="sending", attempts=o.attempts + 1, claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
         )
     return rows
 

@@ -83,6 +83,7 @@ class TestStorageContract:
                                        due_at=now + timedelta(hours=1))])
         with db.session() as s:
             first = [r.idempotency_key for r in repo.claim_due(s, now, limit=3)]
+            assert [r.attempts for r in repo.claim_due(s, now, limit=0)] == []
         with db.session() as s:
             second = [r.idempotency_key for r in repo.claim_due(s, now, limit=10)]
         assert first == ["k4", "k3", "k2"]  # oldest due first

@@ -8,6 +8,7 @@ is stored (and so can be acknowledged) first, then processed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Pipeline:
 
     def handle(self, msg: InboundMessage) -> HandleResult:
         """Store and process in one transaction; a duplicate returns the original replies."""
+        msg = storable(msg)
         with self.db.session() as s:
             inbound_id = repo.record_inbound(
                 s, channel=msg.channel, external_id=msg.message_id, sender=msg.sender,
@@ -78,6 +80,7 @@ class Pipeline:
 
     def accept(self, msg: InboundMessage) -> int | None:
         """Store only (then acknowledge); None for a message seen before."""
+        msg = storable(msg)
         with self.db.session() as s:
             return repo.record_inbound(
                 s, channel=msg.channel, external_id=msg.message_id, sender=msg.sender,
@@ -133,7 +136,8 @@ class Pipeline:
                             active_flow=work.active_flow)
 
     def _reply_lang(self, text: str | None, msg: InboundMessage, conv: Conversation) -> str:
-        detected = detect(text or "") if text else None
+        # A command ("/quote") says nothing about the customer's language.
+        detected = detect(text) if text and not text.lstrip().startswith("/") else None
         if detected in ("zh", "en"):
             return detected
         return msg.lang_hint or conv.lang or DEFAULT_LANG
@@ -169,6 +173,13 @@ class Pipeline:
         work.state = outcome.state
         work.active_flow = outcome.active_flow
         return work
+
+
+def storable(msg: InboundMessage) -> InboundMessage:
+    """PostgreSQL text and JSON cannot hold NUL; keep the message, mark the bytes unreadable."""
+    if msg.text is not None and "\x00" in msg.text:
+        return dataclasses.replace(msg, text=msg.text.replace("\x00", "\ufffd"))
+    return msg
 
 
 def _annotation(parse: ParseResult) -> dict[str, Any]:

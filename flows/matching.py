@@ -33,7 +33,7 @@ def contains(text_norm: str, word: str) -> bool:
 def is_exactly(text_norm: str, words: Iterable[str]) -> bool:
     """The whole message is one of ``words`` (ignoring punctuation and particles like 吧)."""
     core = _TRAILING.sub("", text_norm).strip()
-    return any(core == normalise(w) for w in words)
+    return any(core == _TRAILING.sub("", normalise(w)).strip() for w in words)
 
 
 def match_choice(choices: Sequence[Choice], text: str, *, allow_index: bool) -> Choice | None:

@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resumed = svc.pipeline.resume_pending()
+        if resumed:
+            log.warning("processed %d message(s) stored before the last stop", resumed)
         if settings.hot_reload:
             svc.scripts.start_watching(settings.reload_interval)
         dispatcher = None

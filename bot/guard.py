@@ -16,7 +16,7 @@ def screen(text: str | None, *, max_chars: int) -> str | None:
         return "too_long"
     bad = sum(1 for ch in text if (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
                                    and ch not in _ALLOWED_CONTROL) or ch == "\ufffd")
-    if bad and bad * 10 >= len(text) or "\x00" in text:
+    if (bad and bad * 10 >= len(text)) or "\x00" in text:
         return "unreadable"
     return None
 

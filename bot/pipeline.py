@@ -71,9 +71,7 @@ class Pipeline:
         """Store and process in one transaction; a duplicate returns the original replies."""
         msg = storable(msg)
         with self.db.session() as s:
-            inbound_id = repo.record_inbound(
-                s, channel=msg.channel, external_id=msg.message_id, sender=msg.sender,
-                text=msg.text, payload=dict(msg.raw), received_at=msg.received_at)
+            inbound_id = self._record(s, msg)
             if inbound_id is None:
                 return self._replay(s, msg)
             return self._process(s, inbound_id, msg)
@@ -82,19 +80,46 @@ class Pipeline:
         """Store only (then acknowledge); None for a message seen before."""
         msg = storable(msg)
         with self.db.session() as s:
-            return repo.record_inbound(
-                s, channel=msg.channel, external_id=msg.message_id, sender=msg.sender,
-                text=msg.text, payload=dict(msg.raw), received_at=msg.received_at)
+            return self._record(s, msg)
 
-    def process(self, inbound_id: int, msg: InboundMessage) -> HandleResult | None:
-        """Process a stored message once; None if another worker already did."""
+    def process(self, inbound_id: int) -> HandleResult | None:
+        """Process a stored message once; None if it is unknown or was already processed."""
         with self.db.session() as s:
             row = s.get(InboundRow, inbound_id, with_for_update=True)
             if row is None or row.status != "pending":
                 return None
+            msg = InboundMessage(
+                channel=row.channel, message_id=row.external_id, sender=row.sender,
+                text=row.text, kind=str(row.payload.get("_kind", "text")),
+                lang_hint=row.payload.get("_lang_hint"), received_at=row.received_at)
             return self._process(s, inbound_id, msg)
 
+    def resume_pending(self) -> int:
+        """Process messages stored but never processed (the process stopped in between)."""
+        done = 0
+        while True:
+            with self.db.read() as s:
+                ids = repo.pending_inbound_ids(s, limit=100)
+            if not ids:
+                return done
+            for inbound_id in ids:
+                try:
+                    self.process(inbound_id)
+                except Exception:
+                    log.exception("stored message %s could not be processed", inbound_id)
+                    with self.db.session() as s:
+                        repo.mark_inbound(s, inbound_id, status="failed",
+                                          error="processing raised; see the log")
+                done += 1
+
     # -- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _record(s: Session, msg: InboundMessage) -> int | None:
+        payload = {**msg.raw, "_kind": msg.kind, "_lang_hint": msg.lang_hint}
+        return repo.record_inbound(s, channel=msg.channel, external_id=msg.message_id,
+                                   sender=msg.sender, text=msg.text, payload=payload,
+                                   received_at=msg.received_at)
 
     def _replay(self, s: Session, msg: InboundMessage) -> HandleResult:
         row = repo.find_inbound(s, msg.channel, msg.message_id)

@@ -34,12 +34,12 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
 
-    nlu_backend: str = Field("builtin", pattern="^(builtin|rasa)$")
+    nlu_backend: str = Field(default="builtin", pattern="^(builtin|rasa)$")
     rasa_url: str | None = None
 
     hot_reload: bool = True
-    reload_interval: float = Field(1.0, gt=0, le=3600)
-    max_text_chars: int = Field(4000, ge=1)
+    reload_interval: float = Field(default=1.0, gt=0, le=3600)
+    max_text_chars: int = Field(default=4000, ge=1)
     #: Enables ``POST /api/_bench/floor`` for ``make bench`` only; never in production.
     bench_floor: bool = False
 

@@ -19,7 +19,16 @@ from jsonschema.exceptions import ValidationError
 
 from flows.messages import DEFAULT_MESSAGES, DEFAULT_SETTINGS
 from flows.model import (
-    LANGUAGES, BranchCase, Bundle, Choice, FaqEntry, Flow, Source, Step, Text, Triggers,
+    LANGUAGES,
+    BranchCase,
+    Bundle,
+    Choice,
+    FaqEntry,
+    Flow,
+    Source,
+    Step,
+    Text,
+    Triggers,
 )
 from flows.yamlio import YamlSyntaxError, line_of, load_yaml, plain
 
@@ -240,6 +249,10 @@ def _specific(err: ValidationError, data: Any) -> ValidationError:
     return _specific(best, data)
 
 
+def _schema_of(err: ValidationError) -> dict[str, Any]:
+    return err.schema if isinstance(err.schema, dict) else {}
+
+
 def _describe(err: ValidationError, path: list[Any]) -> str:
     where = "/".join(str(p) for p in path) or "top level"
     inst = err.instance
@@ -254,7 +267,8 @@ def _describe(err: ValidationError, path: list[Any]) -> str:
             return f"step at {where} has none of {', '.join(STEP_KINDS)}{found}"
         return f"step at {where} mixes {', '.join(kinds)}; a step does one thing"
     if err.validator == "additionalProperties":
-        extra = sorted(set(inst) - set(err.schema.get("properties", {}))) if isinstance(inst, dict) else []
+        props = _schema_of(err).get("properties", {})
+        extra = sorted(set(inst) - set(props)) if isinstance(inst, dict) else []
         return f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))} in {where}"
     if err.validator == "required":
         return f"{where}: {err.message}"
@@ -265,14 +279,14 @@ def _describe(err: ValidationError, path: list[Any]) -> str:
 
 def _hint(err: ValidationError) -> str:
     if err.validator == "additionalProperties":
-        allowed = ", ".join(sorted(err.schema.get("properties", {})))
+        allowed = ", ".join(sorted(_schema_of(err).get("properties", {})))
         return f"allowed keys here: {allowed}" if allowed else "remove it"
     if err.validator == "oneOf":
         return "write exactly one of say / collect / branch / action / goto / end"
     if err.validator == "pattern":
         return "use lower-case letters, digits and _ and start with a letter (e.g. ask_date)"
     if err.validator == "enum":
-        return "choose one of: " + ", ".join(map(str, err.validator_value))
+        return "choose one of: " + ", ".join(map(str, err.validator_value))  # type: ignore[arg-type]
     if err.validator == "required":
         return "add the missing key"
     if err.validator == "type":

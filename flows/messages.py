@@ -26,8 +26,9 @@ DEFAULT_MESSAGES: dict[str, Text] = {k: Text(v) for k, v in {
                        "Please shorten it and send it again."},
     "unreadable": {"zh": "抱歉，这条消息我无法读取，请发送文字。",
                    "en": "Sorry, I couldn't read that message. Please send text."},
-    "unsupported_language": {"zh": "抱歉，我目前只会中文和英文。Sorry, I can only chat in Chinese or English.",
-                             "en": "Sorry, I can only chat in Chinese or English. 抱歉，我目前只会中文和英文。"},
+    "unsupported_language": {
+        "zh": "抱歉，我目前只会中文和英文。Sorry, I can only chat in Chinese or English.",
+        "en": "Sorry, I can only chat in Chinese or English. 抱歉，我目前只会中文和英文。"},
     "no_text": {"zh": "😊 有什么可以帮您？", "en": "😊 How can I help you?"},
     "flow_error": {"zh": "抱歉，系统出了点问题，我们已记录下来。请稍后再试或输入“转人工”。",
                    "en": "Sorry, something went wrong on our side and we have logged it. "

@@ -118,7 +118,9 @@ def _check_flow(bundle: Bundle, flow: Flow, carried: set[str]) -> Iterator[Scrip
                        f"rename one (the first is at line {ids[step.id].source.line})")
         ids.setdefault(step.id, step)
     targets = set(ids) | {END}
-    where = lambda s: f"step '{s.id}' in flow '{flow.name}'"  # noqa: E731
+
+    def where(step: Step) -> str:
+        return f"step '{step.id}' in flow '{flow.name}'"
 
     if flow.title is not None:
         missing = [lang for lang in LANGUAGES if lang not in flow.title.by_lang]

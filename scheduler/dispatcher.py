@@ -27,11 +27,18 @@ BACKOFF_SECONDS = (2, 10, 60, 300)
 
 
 class SendOutcome(Protocol):
-    ok: bool
-    external_ref: str | None
-    error: str | None
-    retry_after: float | None
-    permanent: bool
+    """What a channel says about one send (bot.channels.base.SendResult has this shape)."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def external_ref(self) -> str | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def retry_after(self) -> float | None: ...
+    @property
+    def permanent(self) -> bool: ...
 
 
 #: (channel, recipient, payload, idempotency key) -> outcome; None = channel not configured.
@@ -66,6 +73,7 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
 
 def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claimed) -> None:
     row_id, channel, attempts = row.id, row.channel, row.attempts
+    outcome: SendOutcome | None
     try:
         outcome = send(channel, row.recipient, row.payload, row.idempotency_key)
     except Exception as exc:  # a sender bug is a failed attempt, not a dead dispatcher

@@ -91,13 +91,14 @@ def get_customer(session: Session, customer_id: int) -> Customer | None:
 def record_inbound(
     session: Session, *, channel: str, external_id: str, sender: str, text: str | None,
     payload: dict[str, Any] | None = None, received_at: datetime | None = None,
+    status: str = "pending",
 ) -> int | None:
     """Store an inbound message; None when (channel, external_id) was seen before."""
     return _insert_ignoring_conflict(
         session,
         InboundMessage.__table__,  # type: ignore[arg-type]
         {"channel": channel, "external_id": external_id, "sender": sender, "text": text,
-         "payload": payload or {}, "status": "pending", "received_at": received_at or utcnow()},
+         "payload": payload or {}, "status": status, "received_at": received_at or utcnow()},
         ("channel", "external_id"),
     )
 

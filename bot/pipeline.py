@@ -68,13 +68,19 @@ class Pipeline:
     # -- entry points --------------------------------------------------------------------
 
     def handle(self, msg: InboundMessage) -> HandleResult:
-        """Store and process in one transaction; a duplicate returns the original replies."""
+        """Store and process in one transaction; a duplicate returns the original replies.
+
+        The conversation is locked before the message is recorded, so a repeat arriving
+        at the same moment waits, then finds the original and replays its answer.
+        """
         msg = storable(msg)
         with self.db.session() as s:
-            inbound_id = self._record(s, msg)
+            conv = repo.conversation_for(s, msg.channel, msg.sender,
+                                         display_name=msg.display_name, lang=msg.lang_hint)
+            inbound_id = self._record(s, msg, status="processed", conversation_id=conv.id)
             if inbound_id is None:
                 return self._replay(s, msg)
-            return self._process(s, inbound_id, msg)
+            return self._process(s, inbound_id, msg, conv)
 
     def accept(self, msg: InboundMessage) -> int | None:
         """Store only (then acknowledge); None for a message seen before."""
@@ -92,7 +98,10 @@ class Pipeline:
                 channel=row.channel, message_id=row.external_id, sender=row.sender,
                 text=row.text, kind=str(row.payload.get("_kind", "text")),
                 lang_hint=row.payload.get("_lang_hint"), received_at=row.received_at)
-            return self._process(s, inbound_id, msg)
+            conv = repo.conversation_for(s, msg.channel, msg.sender, lang=msg.lang_hint)
+            result = self._process(s, inbound_id, msg, conv)
+            repo.mark_inbound(s, inbound_id, status="processed", conversation_id=conv.id)
+            return result
 
     def resume_pending(self) -> int:
         """Process messages stored but never processed (the process stopped in between)."""
@@ -115,11 +124,13 @@ class Pipeline:
     # -- internals -----------------------------------------------------------------------
 
     @staticmethod
-    def _record(s: Session, msg: InboundMessage) -> int | None:
+    def _record(s: Session, msg: InboundMessage, *, status: str = "pending",
+                conversation_id: int | None = None) -> int | None:
         payload = {**msg.raw, "_kind": msg.kind, "_lang_hint": msg.lang_hint}
         return repo.record_inbound(s, channel=msg.channel, external_id=msg.message_id,
                                    sender=msg.sender, text=msg.text, payload=payload,
-                                   received_at=msg.received_at)
+                                   received_at=msg.received_at, status=status,
+                                   conversation_id=conversation_id)
 
     def _replay(self, s: Session, msg: InboundMessage) -> HandleResult:
         row = repo.find_inbound(s, msg.channel, msg.message_id)
@@ -134,10 +145,8 @@ class Pipeline:
         return HandleResult(public_id, replies, duplicate=True,
                             inbound_id=row.id if row else None)
 
-    def _process(self, s: Session, inbound_id: int, msg: InboundMessage) -> HandleResult:
-        ident = repo.ensure_identity(s, msg.channel, msg.sender, display_name=msg.display_name,
-                                     lang=msg.lang_hint)
-        conv = repo.lock_conversation(s, ident, msg.channel)
+    def _process(self, s: Session, inbound_id: int, msg: InboundMessage,
+                 conv: repo.ConversationRow) -> HandleResult:
         now = self.clock()
         work = self._understand_and_reply(s, conv, msg, now)
         ts = now
@@ -155,19 +164,18 @@ class Pipeline:
         ])
         state = work.state if work.state is not None else conv.state
         repo.save_conversation(s, conv, state=state, lang=work.lang)
-        repo.mark_inbound(s, inbound_id, status="processed", conversation_id=conv.id)
         return HandleResult(conv.public_id, tuple(work.replies), inbound_id=inbound_id,
                             handoff=conv.status in ("queued", "agent"),
                             active_flow=work.active_flow)
 
-    def _reply_lang(self, text: str | None, msg: InboundMessage, conv: Conversation) -> str:
+    def _reply_lang(self, text: str | None, msg: InboundMessage, conv: repo.ConversationRow) -> str:
         # A command ("/quote") says nothing about the customer's language.
         detected = detect(text) if text and not text.lstrip().startswith("/") else None
         if detected in ("zh", "en"):
             return detected
         return msg.lang_hint or conv.lang or DEFAULT_LANG
 
-    def _understand_and_reply(self, s: Session, conv: Conversation, msg: InboundMessage,
+    def _understand_and_reply(self, s: Session, conv: repo.ConversationRow, msg: InboundMessage,
                               now: datetime) -> _Work:
         bundle = self.scripts.bundle
         text = msg.text

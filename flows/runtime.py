@@ -197,7 +197,9 @@ class _Turn:
         frame = self.stack[-1]
         flow = self.flow_of(frame)
         step = flow.step(frame["step"])
-        assert step is not None and step.kind == "collect"
+        if step is None or step.kind != "collect":  # only a waiting collect is ever stored
+            self.advance(frame, frame["step"] if step else flow.steps[0].id)
+            return
         trigger = self.find_trigger(exclude=flow.name)
         if trigger and trigger[1] == "command":
             return self.switch(frame, trigger[0])

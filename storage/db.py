@@ -7,6 +7,7 @@ PostgreSQL equivalent is the ``SELECT ... FOR UPDATE`` on the conversation row).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,11 @@ class Database:
                 self.url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
             self.read_engine = self.engine
+        # SQLite lets one writer in at a time and makes the others sleep and retry with
+        # growing pauses; queueing this process's writers on a lock keeps the tail short.
+        # Other processes are still serialised by the database (busy_timeout).
+        self._write_lock: threading.RLock | None = (
+            threading.RLock() if self.dialect == "sqlite" else None)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -80,7 +86,11 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self._writer() as session, session.begin():
+        if self._write_lock is None:
+            with self._writer() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._writer() as session, session.begin():
             yield session
 
     @contextmanager

@@ -12,33 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
-    ChannelIdentity,
     Conversation,
     ConversationEvent,
     Customer,
     InboundMessage,
     OutboxMessage,
 )
+from storage.statements import for_dialect
 from storage.types import utcnow
-
-
-def _insert_ignoring_conflict(
-    session: Session, table: Table, values: dict[str, Any], conflict: Sequence[str]
-) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None if it existed."""
-    dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        builder(table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(table.c.id)
-    )
-    return session.execute(stmt).scalar()
-
 
 # --- customers and identities -------------------------------------------------------------
 
@@ -55,11 +40,9 @@ def ensure_identity(
     lang: str | None = None,
 ) -> IdentityRef:
     """Find or create the customer behind a channel address (safe under concurrency)."""
-    row = session.execute(
-        select(ChannelIdentity.customer_id, ChannelIdentity.id).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-        )
-    ).first()
+    conn = session.connection()
+    st = for_dialect(conn.dialect.name)
+    row = conn.execute(st.find_identity, {"channel": channel, "external_id": external_id}).first()
     if row is not None:
         return IdentityRef(row[0], row[1], False)
     now = utcnow()
@@ -68,13 +51,9 @@ def ensure_identity(
             display_name=display_name, lang=lang, profile={}, created_at=now, updated_at=now
         ).returning(Customer.id)
     ).scalar_one()
-    identity_id = _insert_ignoring_conflict(
-        session,
-        ChannelIdentity.__table__,  # type: ignore[arg-type]
-        {"customer_id": customer_id, "channel": channel, "external_id": external_id,
-         "display_name": display_name, "created_at": now},
-        ("channel", "external_id"),
-    )
+    identity_id = conn.execute(st.insert_identity, {
+        "customer_id": customer_id, "channel": channel, "external_id": external_id,
+        "display_name": display_name, "created_at": now}).scalar()
     if identity_id is None:  # another transaction created it first: use theirs
         session.execute(delete(Customer).where(Customer.id == customer_id))
         return ensure_identity(session, channel, external_id, display_name=display_name)
@@ -91,16 +70,17 @@ def get_customer(session: Session, customer_id: int) -> Customer | None:
 def record_inbound(
     session: Session, *, channel: str, external_id: str, sender: str, text: str | None,
     payload: dict[str, Any] | None = None, received_at: datetime | None = None,
-    status: str = "pending",
+    status: str = "pending", conversation_id: int | None = None,
 ) -> int | None:
     """Store an inbound message; None when (channel, external_id) was seen before."""
-    return _insert_ignoring_conflict(
-        session,
-        InboundMessage.__table__,  # type: ignore[arg-type]
-        {"channel": channel, "external_id": external_id, "sender": sender, "text": text,
-         "payload": payload or {}, "status": status, "received_at": received_at or utcnow()},
-        ("channel", "external_id"),
-    )
+    conn = session.connection()
+    now = utcnow()
+    return conn.execute(for_dialect(conn.dialect.name).record_inbound, {
+        "channel": channel, "external_id": external_id, "sender": sender, "text": text,
+        "payload": payload or {}, "status": status, "received_at": received_at or now,
+        "conversation_id": conversation_id,
+        "processed_at": now if status == "processed" else None},
+    ).scalar()
 
 
 def find_inbound(session: Session, channel: str, external_id: str) -> InboundMessage | None:
@@ -115,11 +95,9 @@ def mark_inbound(
     session: Session, inbound_id: int, *, status: str, conversation_id: int | None = None,
     error: str | None = None,
 ) -> None:
-    session.execute(
-        update(InboundMessage).where(InboundMessage.id == inbound_id).values(
-            status=status, conversation_id=conversation_id, error=error, processed_at=utcnow()
-        )
-    )
+    session.connection().execute(for_dialect(session.connection().dialect.name).mark_inbound, {
+        "inbound_id": inbound_id, "status": status, "conversation_id": conversation_id,
+        "error": error, "processed_at": utcnow()})
 
 
 def pending_inbound_ids(session: Session, limit: int = 100) -> list[int]:
@@ -133,38 +111,62 @@ def pending_inbound_ids(session: Session, limit: int = 100) -> list[int]:
 # --- conversations ------------------------------------------------------------------------
 
 
-def lock_conversation(session: Session, ref: IdentityRef, channel: str) -> Conversation:
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    """The snapshot of one conversation as read (and locked) by the pipeline."""
+
+    id: int
+    public_id: str
+    customer_id: int
+    channel: str
+    status: str
+    lang: str | None
+    state: dict[str, Any]
+    turns: int
+
+
+def lock_conversation(session: Session, ref: IdentityRef, channel: str) -> ConversationRow:
     """The conversation of this identity, row-locked until the transaction ends.
 
     On PostgreSQL this is ``SELECT ... FOR UPDATE``: a second worker handling the same
     conversation waits here. SQLite transactions are already serialised (BEGIN IMMEDIATE).
     """
-    stmt = select(Conversation).where(Conversation.identity_id == ref.identity_id)
-    conv = session.execute(stmt.with_for_update()).scalar_one_or_none()
-    if conv is not None:
-        return conv
-    now = utcnow()
-    _insert_ignoring_conflict(
-        session,
-        Conversation.__table__,  # type: ignore[arg-type]
-        {"public_id": "c_" + secrets.token_hex(10), "customer_id": ref.customer_id,
-         "identity_id": ref.identity_id, "channel": channel, "status": "bot", "state": {},
-         "turns": 0, "created_at": now, "updated_at": now},
-        ("identity_id",),
-    )
-    return session.execute(stmt.with_for_update()).scalar_one()
+    conn = session.connection()
+    st = for_dialect(conn.dialect.name)
+    row = conn.execute(st.lock_conversation, {"identity_id": ref.identity_id}).first()
+    if row is None:
+        now = utcnow()
+        conn.execute(st.insert_conversation, {
+            "public_id": "c_" + secrets.token_hex(10), "customer_id": ref.customer_id,
+            "identity_id": ref.identity_id, "channel": channel, "status": "bot", "state": {},
+            "turns": 0, "created_at": now, "updated_at": now})
+        row = conn.execute(st.lock_conversation, {"identity_id": ref.identity_id}).one()
+    return ConversationRow(*row)
+
+
+def conversation_for(
+    session: Session, channel: str, external_id: str, *, display_name: str | None = None,
+    lang: str | None = None,
+) -> ConversationRow:
+    """The locked conversation of a channel address, creating customer and conversation
+    on first contact. One round trip when both exist (the common case)."""
+    conn = session.connection()
+    row = conn.execute(for_dialect(conn.dialect.name).lock_by_address,
+                       {"channel": channel, "external_id": external_id}).first()
+    if row is not None:
+        return ConversationRow(*row)
+    ref = ensure_identity(session, channel, external_id, display_name=display_name, lang=lang)
+    return lock_conversation(session, ref, channel)
 
 
 def save_conversation(
-    session: Session, conv: Conversation, *, state: dict[str, Any], lang: str | None,
+    session: Session, conv: ConversationRow, *, state: dict[str, Any], lang: str | None,
     status: str | None = None, turns_delta: int = 1,
 ) -> None:
-    session.execute(
-        update(Conversation).where(Conversation.id == conv.id).values(
-            state=state, lang=lang, status=status or conv.status,
-            turns=Conversation.turns + turns_delta, updated_at=utcnow(),
-        )
-    )
+    conn = session.connection()
+    conn.execute(for_dialect(conn.dialect.name).save_conversation, {
+        "conv_id": conv.id, "state": state, "lang": lang, "status": status or conv.status,
+        "turns_delta": turns_delta, "updated_at": utcnow()})
 
 
 def conversation_by_public_id(session: Session, public_id: str) -> Conversation | None:
@@ -184,7 +186,7 @@ class NewEvent:
 
 
 def append_events(
-    session: Session, conv: Conversation, events: Iterable[NewEvent], *,
+    session: Session, conv: ConversationRow, events: Iterable[NewEvent], *,
     inbound_id: int | None = None, ts: datetime | None = None,
 ) -> None:
     ts = ts or utcnow()
@@ -194,7 +196,8 @@ def append_events(
         for e in events
     ]
     if rows:
-        session.execute(insert(ConversationEvent), rows)
+        conn = session.connection()
+        conn.execute(for_dialect(conn.dialect.name).append_events, rows)
 
 
 def events_of(session: Session, conversation_id: int, *, after_id: int = 0,
@@ -226,19 +229,19 @@ class NewOutbox:
 
 def enqueue(session: Session, items: Sequence[NewOutbox]) -> None:
     """Add outbox rows; a repeated idempotency key is ignored (the row already exists)."""
+    if not items:
+        return
     now = utcnow()
-    for item in items:
-        _insert_ignoring_conflict(
-            session,
-            OutboxMessage.__table__,  # type: ignore[arg-type]
-            {"idempotency_key": item.idempotency_key, "customer_id": item.customer_id,
-             "channel": item.channel, "recipient": item.recipient, "payload": item.payload,
-             "conversation_id": item.conversation_id, "kind": item.kind,
-             "due_at": item.due_at or now, "inbound_id": item.inbound_id,
-             "status": item.status, "created_at": now,
-             "sent_at": now if item.status == "sent" else None},
-            ("idempotency_key",),
-        )
+    rows = [
+        {"idempotency_key": item.idempotency_key, "customer_id": item.customer_id,
+         "channel": item.channel, "recipient": item.recipient, "payload": item.payload,
+         "conversation_id": item.conversation_id, "kind": item.kind,
+         "due_at": item.due_at or now, "inbound_id": item.inbound_id, "status": item.status,
+         "attempts": 0, "created_at": now, "sent_at": now if item.status == "sent" else None}
+        for item in items
+    ]
+    conn = session.connection()
+    conn.execute(for_dialect(conn.dialect.name).enqueue, rows)
 
 
 def outbox_for_inbound(session: Session, inbound_id: int) -> list[OutboxMessage]:

@@ -1,0 +1,142 @@
+"""The built-in NLU engine: rules + TF-IDF/logistic-regression intents, regex entities."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nlu import classifier
+from nlu.base import IntentScore as Score
+from nlu.base import ParseResult, Sentiment
+from nlu.dataset import DATA_DIR, intent_files, load_training_data
+from nlu.entities import extract
+from nlu.language import detect
+from nlu.rules import RULE_CONFIDENCE, RuleSet
+from nlu.sentiment import analyse
+
+#: Characters analysed per message; longer text is cut (a pasted essay is not a request).
+MAX_CHARS = 4000
+#: Below this top probability the message is treated as out_of_scope. Tuned on a held-out
+#: split of the shipped data: lower lets chit-chat through, higher rejects terse requests.
+DEFAULT_THRESHOLD = 0.35
+OUT_OF_SCOPE = "out_of_scope"
+RANKING_SIZE = 5
+
+
+class BuiltinNLU:
+    """Rules, then classifier; entities, sentiment and language alongside.
+
+    ``data_dir`` holds ``intents_*.yml`` (training) and optionally ``keywords.yml``
+    (rules). The trained model is cached as JSON under ``cache_dir`` (default
+    ``$CARELINE_CACHE_DIR`` or ``~/.cache/careline``), keyed by a hash of the data;
+    an unwritable cache directory just means training at every start.
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        timezone: str | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
+        examples: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        if not 0.0 <= threshold < 1.0:
+            raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")
+        self.timezone = timezone or os.environ.get("CARELINE_TIMEZONE") or "Asia/Shanghai"
+        try:
+            self._zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown timezone {self.timezone!r}; use an IANA name such as 'Asia/Shanghai'"
+            ) from exc
+        self.threshold = threshold
+        self.data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+        keywords = self.data_dir / "keywords.yml"
+        self.rules = RuleSet.load(keywords) if keywords.exists() else RuleSet([])
+        if examples is not None:
+            # An explicit training set (evaluation splits) is never cached.
+            self.model = classifier.train(examples)
+        else:
+            self.model = self._load_or_train(
+                Path(cache_dir) if cache_dir is not None else classifier.default_cache_dir(),
+                use_cache,
+            )
+
+    def _load_or_train(self, cache_dir: Path, use_cache: bool) -> classifier.IntentModel:
+        key = classifier.cache_key(intent_files(self.data_dir))
+        if use_cache and (cached := classifier.load_cached(cache_dir, key)) is not None:
+            return cached
+        model = classifier.train(load_training_data(self.data_dir))
+        if use_cache:
+            classifier.store_cached(cache_dir, key, model)
+        return model
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return self.model.classes
+
+    def rank(self, text: str) -> list[Score]:
+        """All intents by classifier probability (no rules, no threshold)."""
+        probs = self.model.predict_proba(text)
+        ranked = sorted(zip(self.model.classes, probs, strict=True), key=lambda kv: -kv[1])
+        return [Score(name, p) for name, p in ranked]
+
+    def classify(self, text: str) -> tuple[Score, tuple[Score, ...]]:
+        """The chosen intent and the top-5 ranking, rules and threshold applied."""
+        ranked = self.rank(text)
+        ruled = self.rules.match(text)
+        if ruled is not None:
+            rest = [s for s in ranked if s.name != ruled]
+            mass = sum(s.confidence for s in rest) or 1.0
+            # Rescale the classifier's other guesses into the 5% the rule leaves over,
+            # keeping their order, so the ranking still sums to 1.
+            ranked = [Score(ruled, RULE_CONFIDENCE)] + [
+                Score(s.name, s.confidence * (1.0 - RULE_CONFIDENCE) / mass) for s in rest
+            ]
+        elif ranked[0].confidence < self.threshold:
+            oos = Score(OUT_OF_SCOPE, 1.0 - ranked[0].confidence)
+            ranked = [oos] + [s for s in ranked if s.name != OUT_OF_SCOPE]
+        top = tuple(ranked[:RANKING_SIZE])
+        return top[0], top
+
+    def parse(self, text: str, *, now: datetime | None = None) -> ParseResult:
+        """Understand one message. Never raises on odd input (any ``str`` is fine)."""
+        if not text or text.isspace():
+            empty = Score(OUT_OF_SCOPE, 1.0)
+            return ParseResult(text, empty, (empty,), (), Sentiment("neutral", 0.0), None)
+        clipped = text[:MAX_CHARS]
+        lang = detect(clipped)
+        entities = extract(clipped, now or datetime.now(self._zone), self.timezone)
+        if any(ch.isalpha() for ch in clipped):
+            intent, ranking = self.classify(clipped)
+        else:  # "2", "10:30", "👍": an answer or a reaction, never an intent on its own
+            intent = Score(OUT_OF_SCOPE, 1.0)
+            ranking = (intent,)
+        return ParseResult(
+            text=text,
+            intent=intent,
+            intent_ranking=ranking,
+            entities=tuple(entities),
+            sentiment=analyse(clipped, lang),
+            lang=lang,
+        )
+
+
+_default: BuiltinNLU | None = None
+_default_lock = threading.Lock()
+
+
+def default_nlu() -> BuiltinNLU:
+    """The process-wide engine with shipped data, built once on first use (thread-safe)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = BuiltinNLU()
+    return _default

@@ -1,0 +1,219 @@
+"""Intent classifier: trained with scikit-learn, served in pure Python.
+
+Training fits one TF-IDF block per analyzer in :data:`nlu.features.BLOCKS`
+(sublinear tf, smooth idf, l2 norm per block) and a multinomial logistic
+regression over their union. :func:`export` then flattens the fitted model into
+plain dicts, and :class:`IntentModel` reproduces ``predict_proba`` from them with
+a few hundred float operations: no numpy or sklearn import on the request path,
+and a cached model loads from JSON without importing scikit-learn at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import mul
+from pathlib import Path
+from typing import Any
+
+from nlu.features import BLOCKS, FEATURES_VERSION, normalize
+
+#: Logistic-regression settings; part of the cache key.
+HYPERPARAMS: dict[str, Any] = {
+    "C": 30.0, "solver": "newton-cg", "max_iter": 1000, "class_weight": "balanced",
+}
+_MODEL_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    name: str
+    weight: float
+    #: feature → (idf, coef per class)
+    features: dict[str, tuple[float, tuple[float, ...]]]
+
+
+class IntentModel:
+    """Pure-Python scorer for an exported model; thread-safe (immutable after init)."""
+
+    def __init__(self, classes: Sequence[str], intercept: Sequence[float], blocks: Sequence[Block]):
+        self.classes: tuple[str, ...] = tuple(classes)
+        self.intercept: tuple[float, ...] = tuple(intercept)
+        self.blocks: tuple[Block, ...] = tuple(blocks)
+        self._analyzers = {name: fn for name, fn, _ in BLOCKS}
+
+    def decision(self, text: str) -> list[float]:
+        """Raw class scores (sklearn's ``decision_function``) for one text."""
+        norm = normalize(text)
+        values: list[float] = []
+        rows: list[tuple[float, ...]] = []
+        for block in self.blocks:
+            counts = Counter(self._analyzers[block.name](norm))
+            start = len(values)
+            total = 0.0
+            for feature, count in counts.items():
+                entry = block.features.get(feature)
+                if entry is None:
+                    continue
+                value = (1.0 + math.log(count)) * entry[0]  # sublinear tf x idf
+                values.append(value)
+                rows.append(entry[1])
+                total += value * value
+            if total:
+                scale = block.weight / math.sqrt(total)  # l2 norm per block, then its weight
+                values[start:] = [v * scale for v in values[start:]]
+        if not values:
+            return list(self.intercept)
+        # Column-wise sums over the transposed rows: ~35% faster than updating 16 scores
+        # per feature in CPython.
+        return [b + sum(map(mul, values, col))
+                for b, col in zip(self.intercept, zip(*rows, strict=True), strict=True)]
+
+    def predict_proba(self, text: str) -> list[float]:
+        """Class probabilities in ``self.classes`` order (softmax of :meth:`decision`)."""
+        scores = self.decision(text)
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": _MODEL_FORMAT,
+            "classes": list(self.classes),
+            "intercept": list(self.intercept),
+            "blocks": [
+                {"name": b.name, "weight": b.weight,
+                 "features": {f: [idf, *coefs] for f, (idf, coefs) in b.features.items()}}
+                for b in self.blocks
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IntentModel:
+        if data.get("format") != _MODEL_FORMAT:
+            raise ValueError(f"unsupported model format {data.get('format')!r}")
+        blocks = [
+            Block(b["name"], float(b["weight"]),
+                  {f: (float(v[0]), tuple(float(x) for x in v[1:])) for f, v in b["features"].items()})
+            for b in data["blocks"]
+        ]
+        return cls(data["classes"], data["intercept"], blocks)
+
+
+def fit_sklearn(examples: Sequence[tuple[str, str]]) -> tuple[Any, list[str]]:
+    """Fit the sklearn pipeline on ``(text, intent)`` pairs; returns (pipeline, block names).
+
+    Exposed for the parity test; :func:`train` is what callers want.
+    """
+    # Imported here: a cached model never needs scikit-learn (saves ~1 s of startup).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    if len({intent for _, intent in examples}) < 2:
+        raise ValueError("training needs examples for at least two intents")
+    norms = [normalize(text) for text, _ in examples]
+    labels = [intent for _, intent in examples]
+    # A block with no features in the data (e.g. English-only data has no Han) would make
+    # TfidfVectorizer fail with "empty vocabulary"; leave it out instead.
+    used = [(name, fn, w) for name, fn, w in BLOCKS if any(fn(t) for t in norms)]
+    union = FeatureUnion(
+        [(name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, norm="l2", smooth_idf=True))
+         for name, fn, _ in used],
+        transformer_weights={name: w for name, _, w in used},
+    )
+    pipeline = Pipeline([("features", union), ("clf", LogisticRegression(**HYPERPARAMS))])
+    pipeline.fit(norms, labels)
+    return pipeline, [name for name, _, _ in used]
+
+
+def export(pipeline: Any, block_names: Sequence[str]) -> IntentModel:
+    """Flatten a fitted :func:`fit_sklearn` pipeline into an :class:`IntentModel`."""
+    union = pipeline.named_steps["features"]
+    clf = pipeline.named_steps["clf"]
+    coef = clf.coef_  # (n_classes, n_features), blocks laid out in union order
+    weights = dict(union.transformer_weights or {})
+    blocks: list[Block] = []
+    offset = 0
+    for name in block_names:
+        vectorizer = union.named_transformers[name]
+        idf = vectorizer.idf_
+        features = {
+            feature: (float(idf[col]), tuple(float(c) for c in coef[:, offset + col]))
+            for feature, col in vectorizer.vocabulary_.items()
+        }
+        blocks.append(Block(name, float(weights.get(name, 1.0)), features))
+        offset += len(vectorizer.vocabulary_)
+    return IntentModel([str(c) for c in clf.classes_], [float(b) for b in clf.intercept_], blocks)
+
+
+def train(examples: Sequence[tuple[str, str]]) -> IntentModel:
+    """Train on ``(text, intent)`` pairs and return the pure-Python model."""
+    pipeline, names = fit_sklearn(examples)
+    return export(pipeline, names)
+
+
+#: Source files whose code decides the features; the sentiment lexicon feeds the "lex" block.
+_FEATURE_SOURCES = ("features.py", "sentiment.py", "lexicon.py")
+
+
+def cache_key(files: Iterable[Path]) -> str:
+    """Content hash of the training files plus everything else that shapes the model."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([_MODEL_FORMAT, FEATURES_VERSION, HYPERPARAMS,
+                              [(n, w) for n, _, w in BLOCKS]], sort_keys=True).encode())
+    here = Path(__file__).parent
+    for name in _FEATURE_SOURCES:
+        digest.update((here / name).read_bytes())
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("CARELINE_CACHE_DIR") or Path.home() / ".cache" / "careline")
+
+
+def load_cached(cache_dir: Path, key: str) -> IntentModel | None:
+    """The cached model for ``key``, or None if absent or unreadable (then we retrain)."""
+    try:
+        with (cache_dir / f"nlu-intents-{key}.json").open(encoding="utf-8") as fh:
+            return IntentModel.from_json(json.load(fh))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def store_cached(cache_dir: Path, key: str, model: IntentModel) -> bool:
+    """Write atomically (temp file + rename) so concurrent workers never read half a file."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".nlu-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(model.to_json(), fh, ensure_ascii=False, separators=(",", ":"))
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; workers under other users may share it
+            os.replace(tmp, cache_dir / f"nlu-intents-{key}.json")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    _prune(cache_dir)
+    return True
+
+
+def _prune(cache_dir: Path, keep: int = 4) -> None:
+    """Drop all but the newest few models: every data edit leaves a ~5 MB file behind."""
+    try:
+        files = sorted(cache_dir.glob("nlu-intents-*.json"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-keep]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another worker pruned first, or the directory went read-only

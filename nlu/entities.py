@@ -1,0 +1,173 @@
+"""Rule-based entity extraction: date, time, time_of_day, phone, area, rooms, number.
+
+Pure regex on purpose: these values feed prices and bookings, so they must be
+exact and explainable, and a short sentence takes well under a millisecond.
+Offsets (``start``/``end``) index the caller's original string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from nlu.base import Entity
+from nlu.numerals import CN_DIGITS, CN_NUM_CHARS, EN_NUMBERS, parse_cn_number
+from nlu.timex import Candidate, find_dates, find_times
+
+# Full-width ASCII (１２：３０, ＰＭ) to ASCII, one char for one char so offsets survive.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_CN = f"[{CN_NUM_CHARS}]"
+_CN_ROOM = "[一二两三四五六七八九十]"
+
+_CN_MOBILE = re.compile(
+    r"(?<![\d+])(?:(?:\+|00)\s*86[\s-]*)?(?P<a>1[3-9]\d)[\s-]?(?P<b>\d{4})[\s-]?(?P<c>\d{4})(?!\d)"
+)
+_INTL_PHONE = re.compile(r"(?<![\d+\w])\+\d{1,3}(?:[\s-]?\d{2,5}){1,5}(?!\d)")
+
+_AREA = re.compile(
+    rf"(?<![\d.])(?P<n>\d+(?:\.\d+)?|{_CN}{{1,6}})\s*"
+    r"(?:平方米|平方|平米|平(?![时安台常均板衡稳])|㎡|m²|m2\b|sqm\b|sq\.?\s?m\b\.?"
+    r"|square\s+met(?:er|re)s?\b|met(?:er|re)s?\s+squared\b)",
+    re.IGNORECASE,
+)
+_ZH_ROOMS = re.compile(
+    rf"(?<!\d)(?P<n>\d{{1,2}}|{_CN_ROOM})\s*(?:室|房(?![东子间屋产租源价])|居室|居(?![民住委然家]))"
+    rf"(?:\s*(?:\d|{_CN_ROOM})\s*厅)?(?:\s*(?:\d|{_CN_ROOM})\s*卫)?"
+    rf"|(?<!\d)(?P<n2>\d{{1,2}}|{_CN_ROOM})\s*(?:个|间)?\s*(?:卧室|房间)"
+)
+_EN_ROOMS = re.compile(
+    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six)[\s-]*(?:bedrooms?|beds?|bdrms?|bdr|br|rooms?)\b"
+    r"|\b(?P<studio>studio)\b",
+    re.IGNORECASE,
+)
+_ARABIC = re.compile(r"(?<![\d.])(?<!\d,)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])")
+_CN_RUN = re.compile(f"{_CN}+")
+_EN_WORD_NUM = re.compile(r"\b(?:" + "|".join(EN_NUMBERS) + r")\b", re.IGNORECASE)
+# After a Chinese numeral, these make it a quantity (两个师傅, 三箱, 十二楼) rather than
+# part of a word (二手, 四川, 十分满意, 一下).
+_MEASURES = re.compile(
+    "个|位|间|套|台|件|次|天|小时|钟头|分钟|人|箱|层|楼|张|辆|趟|名|口|元|块|米|室|厅|卫"
+    "|房|周|月|年|号|岁|斤|公斤|吨|桌|床|柜|把|只|扇|遍|成|折|倍|部|条|袋|包|盆|株|晚"
+)
+
+_PRIORITY = {
+    "phone": 0, "date": 1, "time": 2, "area": 3, "rooms": 4, "time_of_day": 5, "number": 6,
+}
+# A date and a clock time may share characters: 今晚8点 is both "today" and "20:00".
+_MAY_OVERLAP = {frozenset({"date", "time"}), frozenset({"date", "time_of_day"})}
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_today(now: datetime, tz: str) -> date:
+    """``now`` as a calendar date in ``tz``; a naive ``now`` is taken to be in ``tz``."""
+    zone = _zone(tz)
+    local = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
+    return local.date()
+
+
+def _phones(text: str) -> Iterator[Candidate]:
+    for m in _CN_MOBILE.finditer(text):
+        yield "phone", "+86" + m["a"] + m["b"] + m["c"], m.start(), m.end()
+    for m in _INTL_PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 8 <= len(digits) <= 15:
+            yield "phone", "+" + digits, m.start(), m.end()
+
+
+def _cn_or_int(token: str) -> int | None:
+    return int(token) if token.isdigit() else parse_cn_number(token)
+
+
+def _areas(text: str) -> Iterator[Candidate]:
+    for m in _AREA.finditer(text):
+        n = m["n"]
+        value = float(n) if n[0].isdigit() else parse_cn_number(n)
+        if value is not None and value > 0:
+            yield "area", float(value), m.start(), m.end()
+
+
+def _rooms(text: str) -> Iterator[Candidate]:
+    for m in _ZH_ROOMS.finditer(text):
+        value = _cn_or_int(m["n"] or m["n2"])
+        if value is not None and 0 < value <= 20:
+            yield "rooms", value, m.start(), m.end()
+    for m in _EN_ROOMS.finditer(text):
+        if m["studio"]:
+            yield "rooms", 1, m.start(), m.end()
+            continue
+        token = m["n"].lower()
+        count = int(token) if token.isdigit() else EN_NUMBERS[token]
+        if 0 < count <= 20:
+            yield "rooms", count, m.start(), m.end()
+
+
+def _numbers(text: str) -> Iterator[Candidate]:
+    for m in _ARABIC.finditer(text):
+        raw = m.group().replace(",", "")
+        value: int | float = float(raw) if "." in raw else int(raw)
+        yield "number", value, m.start(), m.end()
+    for m in _CN_RUN.finditer(text):
+        run = m.group()
+        if not any(ch in CN_DIGITS or ch == "十" for ch in run):
+            continue  # 万科 / 百度: unit characters alone are words
+        followed = _MEASURES.match(text, m.end()) is not None
+        alone = text.strip() == run
+        if followed or alone or (len(run) > 1 and any(ch in "十百千万" for ch in run)):
+            if run in ("千万", "万一", "一一") or (run == "十" and not (followed or alone)):
+                continue
+            parsed = parse_cn_number(run)
+            if parsed is not None:
+                yield "number", parsed, m.start(), m.end()
+    for m in _EN_WORD_NUM.finditer(text):
+        word = m.group().lower()
+        if word != "one" or text.strip().lower() == "one":  # "no one", "the one you sent"
+            yield "number", EN_NUMBERS[word], m.start(), m.end()
+
+
+def _resolve(candidates: Iterable[Candidate], size: int) -> list[Candidate]:
+    """Keep the best candidates that do not clash: higher priority first, then longer."""
+    ordered = sorted(candidates, key=lambda c: (_PRIORITY[c[0]], c[2] - c[3], c[2]))
+    # Per-character occupancy keeps this linear in the text length; pairwise checks
+    # went quadratic on junk such as "at 3 " * 1000.
+    taken: list[tuple[str, ...]] = [()] * size
+    kept: list[Candidate] = []
+    for cand in ordered:
+        kind, _, start, end = cand
+        clash = any(
+            other == kind or frozenset((kind, other)) not in _MAY_OVERLAP
+            for pos in range(start, end) for other in taken[pos]
+        )
+        if not clash:
+            kept.append(cand)
+            for pos in range(start, end):
+                taken[pos] = (*taken[pos], kind)
+    kept.sort(key=lambda c: (c[2], _PRIORITY[c[0]]))
+    return kept
+
+
+def extract(text: str, now: datetime, tz: str = "Asia/Shanghai") -> list[Entity]:
+    """Extract entities from ``text``; relative dates resolve against ``now`` in ``tz``.
+
+    Values: date "YYYY-MM-DD", time "HH:MM", time_of_day "morning"|"afternoon"|"evening",
+    phone "+<digits>", area float m², rooms int, number int|float.
+    """
+    if not text or text.isspace():
+        return []
+    norm = text.translate(_FULLWIDTH)
+    today = local_today(now, tz)
+    candidates: list[Candidate] = [
+        *_phones(norm), *find_dates(norm, today), *find_times(norm), *_areas(norm),
+        *_rooms(norm), *_numbers(norm),
+    ]
+    return [
+        Entity(kind, value, start, end, text[start:end])
+        for kind, value, start, end in _resolve(candidates, len(norm))
+    ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from bot.channels.base import InboundMessage
 from bot.guard import has_words, screen
@@ -26,8 +26,6 @@ from nlu.base import NLU, ParseResult
 from nlu.language import detect
 from storage import repo
 from storage.db import Database
-from storage.models import Conversation
-from storage.models import InboundMessage as InboundRow
 from storage.repo import NewEvent, NewOutbox
 
 log = logging.getLogger(__name__)
@@ -74,7 +72,7 @@ class Pipeline:
         at the same moment waits, then finds the original and replays its answer.
         """
         msg = storable(msg)
-        with self.db.session() as s:
+        with self.db.transaction() as s:
             conv = repo.conversation_for(s, msg.channel, msg.sender,
                                          display_name=msg.display_name, lang=msg.lang_hint)
             inbound_id = self._record(s, msg, status="processed", conversation_id=conv.id)
@@ -85,14 +83,14 @@ class Pipeline:
     def accept(self, msg: InboundMessage) -> int | None:
         """Store only (then acknowledge); None for a message seen before."""
         msg = storable(msg)
-        with self.db.session() as s:
+        with self.db.transaction() as s:
             return self._record(s, msg)
 
     def process(self, inbound_id: int) -> HandleResult | None:
         """Process a stored message once; None if it is unknown or was already processed."""
-        with self.db.session() as s:
-            row = s.get(InboundRow, inbound_id, with_for_update=True)
-            if row is None or row.status != "pending":
+        with self.db.transaction() as s:
+            row = repo.inbound_to_process(s, inbound_id)
+            if row is None:
                 return None
             msg = InboundMessage(
                 channel=row.channel, message_id=row.external_id, sender=row.sender,
@@ -124,7 +122,7 @@ class Pipeline:
     # -- internals -----------------------------------------------------------------------
 
     @staticmethod
-    def _record(s: Session, msg: InboundMessage, *, status: str = "pending",
+    def _record(s: Connection, msg: InboundMessage, *, status: str = "pending",
                 conversation_id: int | None = None) -> int | None:
         payload = {**msg.raw, "_kind": msg.kind, "_lang_hint": msg.lang_hint}
         return repo.record_inbound(s, channel=msg.channel, external_id=msg.message_id,
@@ -132,20 +130,12 @@ class Pipeline:
                                    received_at=msg.received_at, status=status,
                                    conversation_id=conversation_id)
 
-    def _replay(self, s: Session, msg: InboundMessage) -> HandleResult:
-        row = repo.find_inbound(s, msg.channel, msg.message_id)
-        replies: tuple[Reply, ...] = ()
-        public_id = ""
-        if row is not None:
-            replies = tuple(Reply(o.payload.get("text", ""), tuple(o.payload.get("buttons", ())))
-                            for o in repo.outbox_for_inbound(s, row.id))
-            if row.conversation_id is not None:
-                conv = s.get(Conversation, row.conversation_id)
-                public_id = conv.public_id if conv else ""
-        return HandleResult(public_id, replies, duplicate=True,
-                            inbound_id=row.id if row else None)
+    def _replay(self, s: Connection, msg: InboundMessage) -> HandleResult:
+        inbound_id, public_id, payloads = repo.replay_of(s, msg.channel, msg.message_id)
+        replies = tuple(Reply(p.get("text", ""), tuple(p.get("buttons", ()))) for p in payloads)
+        return HandleResult(public_id, replies, duplicate=True, inbound_id=inbound_id)
 
-    def _process(self, s: Session, inbound_id: int, msg: InboundMessage,
+    def _process(self, s: Connection, inbound_id: int, msg: InboundMessage,
                  conv: repo.ConversationRow) -> HandleResult:
         now = self.clock()
         work = self._understand_and_reply(s, conv, msg, now)
@@ -175,7 +165,7 @@ class Pipeline:
             return detected
         return msg.lang_hint or conv.lang or DEFAULT_LANG
 
-    def _understand_and_reply(self, s: Session, conv: repo.ConversationRow, msg: InboundMessage,
+    def _understand_and_reply(self, s: Connection, conv: repo.ConversationRow, msg: InboundMessage,
                               now: datetime) -> _Work:
         bundle = self.scripts.bundle
         text = msg.text

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from flows.model import Choice, Step
@@ -20,20 +21,32 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
+@lru_cache(maxsize=8192)
+def _matcher(word: str) -> tuple[str, re.Pattern[str] | None]:
+    """A script word, normalised once; ASCII words get a whole-word pattern."""
+    w = normalise(word)
+    if w and _ASCII_WORD.match(w):
+        return w, re.compile(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])")
+    return w, None
+
+
 def contains(text_norm: str, word: str) -> bool:
     """``word`` occurs in normalised text; ASCII words must stand alone ("move" ≠ "removed")."""
-    w = normalise(word)
-    if not w:
+    w, pattern = _matcher(word)
+    if not w or w not in text_norm:
         return False
-    if _ASCII_WORD.match(w):
-        return re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", text_norm) is not None
-    return w in text_norm
+    return pattern is None or pattern.search(text_norm) is not None
+
+
+@lru_cache(maxsize=8192)
+def _core(word: str) -> str:
+    return _TRAILING.sub("", normalise(word)).strip()
 
 
 def is_exactly(text_norm: str, words: Iterable[str]) -> bool:
     """The whole message is one of ``words`` (ignoring punctuation and particles like 吧)."""
     core = _TRAILING.sub("", text_norm).strip()
-    return any(core == _TRAILING.sub("", normalise(w)).strip() for w in words)
+    return any(core == _core(w) for w in words)
 
 
 def match_choice(choices: Sequence[Choice], text: str, *, allow_index: bool) -> Choice | None:
@@ -46,7 +59,7 @@ def match_choice(choices: Sequence[Choice], text: str, *, allow_index: bool) -> 
     tie = False
     for choice in choices:
         names = (choice.value.replace("_", " "), *choice.label.by_lang.values(), *choice.synonyms)
-        length = max((len(normalise(n)) for n in names if contains(t, n)), default=0)
+        length = max((len(_matcher(n)[0]) for n in names if contains(t, n)), default=0)
         if not length:
             continue
         if best is None or length > best[0]:

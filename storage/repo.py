@@ -1,7 +1,8 @@
 """Repositories: the few statements the pipeline, delivery and scheduler need.
 
-Every function takes the caller's ``Session`` so several of them form one transaction
-(the pipeline writes state, events and outbox rows atomically).
+Every function takes the caller's transaction — an ORM ``Session`` or, on the message hot
+path, a Core ``Connection`` (``Database.transaction()``) — so several of them form one
+transaction (the pipeline writes state, events and outbox rows atomically).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -25,6 +26,12 @@ from storage.models import (
 from storage.statements import for_dialect
 from storage.types import utcnow
 
+Tx = Session | Connection
+
+
+def _conn(tx: Tx) -> Connection:
+    return tx.connection() if isinstance(tx, Session) else tx
+
 # --- customers and identities -------------------------------------------------------------
 
 
@@ -36,17 +43,17 @@ class IdentityRef:
 
 
 def ensure_identity(
-    session: Session, channel: str, external_id: str, *, display_name: str | None = None,
+    tx: Tx, channel: str, external_id: str, *, display_name: str | None = None,
     lang: str | None = None,
 ) -> IdentityRef:
     """Find or create the customer behind a channel address (safe under concurrency)."""
-    conn = session.connection()
+    conn = _conn(tx)
     st = for_dialect(conn.dialect.name)
     row = conn.execute(st.find_identity, {"channel": channel, "external_id": external_id}).first()
     if row is not None:
         return IdentityRef(row[0], row[1], False)
     now = utcnow()
-    customer_id = session.execute(
+    customer_id = conn.execute(
         insert(Customer).values(
             display_name=display_name, lang=lang, profile={}, created_at=now, updated_at=now
         ).returning(Customer.id)
@@ -55,8 +62,8 @@ def ensure_identity(
         "customer_id": customer_id, "channel": channel, "external_id": external_id,
         "display_name": display_name, "created_at": now}).scalar()
     if identity_id is None:  # another transaction created it first: use theirs
-        session.execute(delete(Customer).where(Customer.id == customer_id))
-        return ensure_identity(session, channel, external_id, display_name=display_name)
+        conn.execute(delete(Customer).where(Customer.id == customer_id))
+        return ensure_identity(tx, channel, external_id, display_name=display_name)
     return IdentityRef(customer_id, identity_id, True)
 
 
@@ -68,12 +75,12 @@ def get_customer(session: Session, customer_id: int) -> Customer | None:
 
 
 def record_inbound(
-    session: Session, *, channel: str, external_id: str, sender: str, text: str | None,
+    tx: Tx, *, channel: str, external_id: str, sender: str, text: str | None,
     payload: dict[str, Any] | None = None, received_at: datetime | None = None,
     status: str = "pending", conversation_id: int | None = None,
 ) -> int | None:
     """Store an inbound message; None when (channel, external_id) was seen before."""
-    conn = session.connection()
+    conn = _conn(tx)
     now = utcnow()
     return conn.execute(for_dialect(conn.dialect.name).record_inbound, {
         "channel": channel, "external_id": external_id, "sender": sender, "text": text,
@@ -81,6 +88,33 @@ def record_inbound(
         "conversation_id": conversation_id,
         "processed_at": now if status == "processed" else None},
     ).scalar()
+
+
+def replay_of(tx: Tx, channel: str, external_id: str) -> tuple[int | None, str, list[dict[str, Any]]]:
+    """For a repeated message: its inbound id, conversation public id and the replies sent."""
+    conn = _conn(tx)
+    row = conn.execute(
+        select(InboundMessage.id, Conversation.public_id)
+        .select_from(InboundMessage)
+        .outerjoin(Conversation, Conversation.id == InboundMessage.conversation_id)
+        .where(InboundMessage.channel == channel, InboundMessage.external_id == external_id)
+    ).first()
+    if row is None:
+        return None, "", []
+    payloads = conn.execute(select(OutboxMessage.payload).where(OutboxMessage.inbound_id == row[0])
+                            .order_by(OutboxMessage.id)).scalars()
+    return row[0], row[1] or "", [dict(p) for p in payloads]
+
+
+def inbound_to_process(tx: Tx, inbound_id: int) -> Row[Any] | None:
+    """A stored inbound message, row-locked, if it is still pending."""
+    return _conn(tx).execute(
+        select(InboundMessage.id, InboundMessage.channel, InboundMessage.external_id,
+               InboundMessage.sender, InboundMessage.text, InboundMessage.payload,
+               InboundMessage.received_at)
+        .where(InboundMessage.id == inbound_id, InboundMessage.status == "pending")
+        .with_for_update()
+    ).first()
 
 
 def find_inbound(session: Session, channel: str, external_id: str) -> InboundMessage | None:
@@ -92,10 +126,11 @@ def find_inbound(session: Session, channel: str, external_id: str) -> InboundMes
 
 
 def mark_inbound(
-    session: Session, inbound_id: int, *, status: str, conversation_id: int | None = None,
+    tx: Tx, inbound_id: int, *, status: str, conversation_id: int | None = None,
     error: str | None = None,
 ) -> None:
-    session.connection().execute(for_dialect(session.connection().dialect.name).mark_inbound, {
+    conn = _conn(tx)
+    conn.execute(for_dialect(conn.dialect.name).mark_inbound, {
         "inbound_id": inbound_id, "status": status, "conversation_id": conversation_id,
         "error": error, "processed_at": utcnow()})
 
@@ -125,13 +160,13 @@ class ConversationRow:
     turns: int
 
 
-def lock_conversation(session: Session, ref: IdentityRef, channel: str) -> ConversationRow:
+def lock_conversation(tx: Tx, ref: IdentityRef, channel: str) -> ConversationRow:
     """The conversation of this identity, row-locked until the transaction ends.
 
     On PostgreSQL this is ``SELECT ... FOR UPDATE``: a second worker handling the same
     conversation waits here. SQLite transactions are already serialised (BEGIN IMMEDIATE).
     """
-    conn = session.connection()
+    conn = _conn(tx)
     st = for_dialect(conn.dialect.name)
     row = conn.execute(st.lock_conversation, {"identity_id": ref.identity_id}).first()
     if row is None:
@@ -145,25 +180,25 @@ def lock_conversation(session: Session, ref: IdentityRef, channel: str) -> Conve
 
 
 def conversation_for(
-    session: Session, channel: str, external_id: str, *, display_name: str | None = None,
+    tx: Tx, channel: str, external_id: str, *, display_name: str | None = None,
     lang: str | None = None,
 ) -> ConversationRow:
     """The locked conversation of a channel address, creating customer and conversation
     on first contact. One round trip when both exist (the common case)."""
-    conn = session.connection()
+    conn = _conn(tx)
     row = conn.execute(for_dialect(conn.dialect.name).lock_by_address,
                        {"channel": channel, "external_id": external_id}).first()
     if row is not None:
         return ConversationRow(*row)
-    ref = ensure_identity(session, channel, external_id, display_name=display_name, lang=lang)
-    return lock_conversation(session, ref, channel)
+    ref = ensure_identity(tx, channel, external_id, display_name=display_name, lang=lang)
+    return lock_conversation(tx, ref, channel)
 
 
 def save_conversation(
-    session: Session, conv: ConversationRow, *, state: dict[str, Any], lang: str | None,
+    tx: Tx, conv: ConversationRow, *, state: dict[str, Any], lang: str | None,
     status: str | None = None, turns_delta: int = 1,
 ) -> None:
-    conn = session.connection()
+    conn = _conn(tx)
     conn.execute(for_dialect(conn.dialect.name).save_conversation, {
         "conv_id": conv.id, "state": state, "lang": lang, "status": status or conv.status,
         "turns_delta": turns_delta, "updated_at": utcnow()})
@@ -186,7 +221,7 @@ class NewEvent:
 
 
 def append_events(
-    session: Session, conv: ConversationRow, events: Iterable[NewEvent], *,
+    tx: Tx, conv: ConversationRow, events: Iterable[NewEvent], *,
     inbound_id: int | None = None, ts: datetime | None = None,
 ) -> None:
     ts = ts or utcnow()
@@ -196,7 +231,7 @@ def append_events(
         for e in events
     ]
     if rows:
-        conn = session.connection()
+        conn = _conn(tx)
         conn.execute(for_dialect(conn.dialect.name).append_events, rows)
 
 
@@ -227,7 +262,7 @@ class NewOutbox:
     status: str = "pending"
 
 
-def enqueue(session: Session, items: Sequence[NewOutbox]) -> None:
+def enqueue(tx: Tx, items: Sequence[NewOutbox]) -> None:
     """Add outbox rows; a repeated idempotency key is ignored (the row already exists)."""
     if not items:
         return
@@ -240,7 +275,7 @@ def enqueue(session: Session, items: Sequence[NewOutbox]) -> None:
          "attempts": 0, "created_at": now, "sent_at": now if item.status == "sent" else None}
         for item in items
     ]
-    conn = session.connection()
+    conn = _conn(tx)
     conn.execute(for_dialect(conn.dialect.name).enqueue, rows)
 
 

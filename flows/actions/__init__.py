@@ -28,7 +28,7 @@ class ActionContext:
     tz: ZoneInfo
     customer_id: int | None
     conversation_id: int | None
-    session: Any  # a storage Session inside the turn's transaction, or None offline
+    session: Any  # the turn's SQLAlchemy Connection (its transaction), or None offline
     args: Mapping[str, Any]
     display: Callable[[str], str]  # slot name -> its value as the customer should read it
 

@@ -119,7 +119,7 @@ bench_router = APIRouter()
 @bench_router.post("/api/_bench/floor", include_in_schema=False)
 def bench_floor(body: ChatRequest, request: Request) -> dict[str, bool]:
     """The benchmark's floor: parse the same JSON and insert one row, nothing else."""
-    with services(request).db.session() as s:
+    with services(request).db.transaction() as s:
         repo.record_inbound(s, channel="bench", external_id=uuid.uuid4().hex, sender=body.user,
                             text=body.text, status="processed")
     return {"ok": True}

@@ -258,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serving = args.command in ("serve", "demo")
     logging.basicConfig(level=logging.INFO if serving else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):  # per-second job logs drown the useful lines
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return int(args.func(args))
 
 

@@ -1,0 +1,95 @@
+"""The demo chat page in a real headless Chromium: a customer gets a quote by typing and tapping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# CI installs Chromium and sets CARELINE_REQUIRE_BROWSER, so there a missing browser fails.
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CARELINE_REQUIRE_BROWSER"),
+    reason="no Chromium found (Debian package 'chromium'; .ci/run installs it)")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture
+def server(sqlite_url: str, nlu: Any) -> Iterator[str]:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.services import build_services
+    from bot.settings import Settings
+
+    settings = Settings(database_url=sqlite_url, hot_reload=False)
+    app = create_app(settings, build_services(settings, nlu=nlu))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.02)  # waiting for start-up, not timing anything
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None, "Chromium is required here (CARELINE_REQUIRE_BROWSER is set)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        pg = browser.new_page(locale="zh-CN")
+        pg.goto(f"{server}/chat")
+        yield pg
+        browser.close()
+
+
+def bot_texts(page: Any) -> list[str]:
+    return [e.inner_text() for e in page.query_selector_all(".msg.bot")]
+
+
+def test_quote_by_typing_and_tapping(page: Any) -> None:
+    page.fill("#input", "你好")
+    page.click("#send")
+    page.wait_for_selector(".msg.bot")
+    assert bot_texts(page)[0].startswith("您好！我是 Careline 客服小助手")
+    page.click(".chip >> text=获取报价")
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 2")
+    assert bot_texts(page)[-1] == "请问您需要哪项服务？"
+    page.click(".chip >> text=搬家")
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 3")
+    page.fill("#input", "两室一厅，下周六")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 4")
+    assert "合计" in bot_texts(page)[-1]
+
+
+def test_customer_text_is_shown_as_text_not_html(page: Any) -> None:
+    page.fill("#input", "<img src=x onerror=\"document.title='pwned'\"> hello")
+    page.click("#send")
+    page.wait_for_selector(".msg.bot")
+    assert page.title() != "pwned"
+    assert page.query_selector(".msg.user img") is None
+    assert "<img" in page.query_selector(".msg.user").inner_text()
+
+
+def test_english_ui_and_reply(page: Any) -> None:
+    page.click("#lang")
+    page.fill("#input", "hello")
+    page.click("#send")
+    page.wait_for_selector(".msg.bot")
+    assert bot_texts(page)[0].startswith("Hello! I'm the Careline assistant")

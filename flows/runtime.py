@@ -20,16 +20,15 @@ from zoneinfo import ZoneInfo
 
 from flows.actions import ActionContext, registry
 from flows.conditions import compile_condition, evaluate
-from flows.matching import contains, is_exactly, match_choice, normalise, parse_value
+from flows.matching import is_exactly, match_choice, normalise, parse_value
 from flows.model import END, Bundle, Flow, Reply, Step
 from flows.templates import render
+from flows.triggers import find_trigger, message_variants
 from nlu.base import Entity
 
 log = logging.getLogger(__name__)
 
 MAX_STEPS_PER_TURN = 200
-#: Intents too generic to start a flow in the middle of another one.
-_NO_SWITCH_INTENTS = frozenset({"affirm", "deny", "out_of_scope", "greet"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,31 +251,8 @@ class _Turn:
     # -- triggers ------------------------------------------------------------------------
 
     def find_trigger(self, exclude: str | None = None) -> tuple[str, str] | None:
-        """(flow, how): a command first, then the longest keyword, then a confident intent."""
-        flows = [f for f in self.b.flows.values() if f.name != exclude]
-        if self.norm.startswith("/"):
-            command = self.norm.split(" ", 1)[0].split("@", 1)[0]
-            for f in flows:
-                if command in (c.lower() for c in f.triggers.commands):
-                    return f.name, "command"
-        best: tuple[int, str] | None = None
-        for f in flows:
-            for lang, words in f.triggers.keywords.items():
-                if lang not in ("*", self.lang):
-                    continue
-                for w in words:
-                    if contains(self.norm, w) and (best is None or len(w) > best[0]):
-                        best = (len(w), f.name)
-        if best:
-            return best[1], "keyword"
-        intent = self.turn.intent
-        if intent and self.turn.confidence >= self.b.intent_threshold:
-            if exclude is not None and intent in _NO_SWITCH_INTENTS:
-                return None
-            for f in flows:
-                if intent in f.triggers.intents:
-                    return f.name, "intent"
-        return None
+        return find_trigger(self.b, self.norm, self.lang, self.turn.intent,
+                            self.turn.confidence, exclude=exclude)
 
     # -- running steps -------------------------------------------------------------------
 
@@ -415,8 +391,3 @@ class _Turn:
     def render(self, flow: Flow, frame: dict[str, Any], text: str) -> str:
         return render(text, frame["slots"],
                       lambda name, value: self.display(flow, frame["slots"], name, value))
-
-
-def message_variants(bundle: Bundle, key: str) -> list[str]:
-    """Every language's version of a system text (for matching button presses)."""
-    return list(bundle.messages[key].by_lang.values())

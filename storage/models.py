@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import BigId, JSONType, UTCDateTime, utcnow
@@ -13,6 +13,10 @@ from storage.types import BigId, JSONType, UTCDateTime, utcnow
 
 class Base(DeclarativeBase):
     pass
+
+
+_PENDING = text("status = 'pending'")
+_ACTIVE = text("status IN ('pending', 'sending')")
 
 
 class Customer(Base):
@@ -68,14 +72,16 @@ class ConversationEvent(Base):
     """Append-only history: never updated, never deleted by the application."""
 
     __tablename__ = "conversation_events"
+    # Deliberately one index: every message appends several events, and each index costs a
+    # page write per commit. Reports that need more add indexes in their own migration.
     __table_args__ = (Index("ix_events_conversation", "conversation_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
-    customer_id: Mapped[int] = mapped_column(index=True)
-    type: Mapped[str] = mapped_column(String(32), index=True)
+    customer_id: Mapped[int] = mapped_column()
+    type: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(16))  # customer | bot | agent | system
-    ts: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     inbound_id: Mapped[int | None] = mapped_column(BigId)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
@@ -84,7 +90,11 @@ class InboundMessage(Base):
     """Every message received, stored before it is acknowledged; dedup by external id."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_channel_ext"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbound_channel_ext"),
+        # Partial: only messages still waiting to be processed are in it.
+        Index("ix_inbound_pending", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -93,7 +103,7 @@ class InboundMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     #: pending | processed | failed
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -104,12 +114,16 @@ class OutboxMessage(Base):
     """A message to send, now (a reply) or later (due_at). Sent at most once."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+    __table_args__ = (
+        # Partial: web replies are stored as already sent and never enter it.
+        Index("ix_outbox_active", "status", "due_at", sqlite_where=_ACTIVE,
+              postgresql_where=_ACTIVE),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(96), unique=True)
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    customer_id: Mapped[int] = mapped_column()
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32), default="reply")

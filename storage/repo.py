@@ -94,16 +94,18 @@ def replay_of(tx: Tx, channel: str, external_id: str) -> tuple[int | None, str, 
     """For a repeated message: its inbound id, conversation public id and the replies sent."""
     conn = _conn(tx)
     row = conn.execute(
-        select(InboundMessage.id, Conversation.public_id)
+        select(InboundMessage.id, InboundMessage.conversation_id, Conversation.public_id)
         .select_from(InboundMessage)
         .outerjoin(Conversation, Conversation.id == InboundMessage.conversation_id)
         .where(InboundMessage.channel == channel, InboundMessage.external_id == external_id)
     ).first()
     if row is None:
         return None, "", []
-    payloads = conn.execute(select(OutboxMessage.payload).where(OutboxMessage.inbound_id == row[0])
-                            .order_by(OutboxMessage.id)).scalars()
-    return row[0], row[1] or "", [dict(p) for p in payloads]
+    e = ConversationEvent
+    payloads = conn.execute(
+        select(e.data).where(e.conversation_id == row[1], e.inbound_id == row[0],
+                             e.type == "message_out").order_by(e.id)).scalars()
+    return row[0], row[2] or "", [dict(p) for p in payloads]
 
 
 def inbound_to_process(tx: Tx, inbound_id: int) -> Row[Any] | None:

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-23
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
@@ -77,9 +77,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('conversation_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_conversation_events_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_conversation_events_ts'), ['ts'], unique=False)
-        batch_op.create_index(batch_op.f('ix_conversation_events_type'), ['type'], unique=False)
         batch_op.create_index('ix_events_conversation', ['conversation_id', 'id'], unique=False)
 
     op.create_table('inbound_messages',
@@ -99,7 +96,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('channel', 'external_id', name='uq_inbound_channel_ext')
     )
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_inbound_messages_status'), ['status'], unique=False)
+        batch_op.create_index('ix_inbound_pending', ['id'], unique=False, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -124,9 +121,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_conversation_id'), ['conversation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbox_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index('ix_outbox_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_outbox_active', ['status', 'due_at'], unique=False, sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
 
 
 
@@ -134,20 +129,15 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_due')
-        batch_op.drop_index(batch_op.f('ix_outbox_customer_id'))
-        batch_op.drop_index(batch_op.f('ix_outbox_conversation_id'))
+        batch_op.drop_index('ix_outbox_active', sqlite_where=sa.text("status IN ('pending', 'sending')"), postgresql_where=sa.text("status IN ('pending', 'sending')"))
 
     op.drop_table('outbox')
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_inbound_messages_status'))
+        batch_op.drop_index('ix_inbound_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.drop_table('inbound_messages')
     with op.batch_alter_table('conversation_events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_conversation')
-        batch_op.drop_index(batch_op.f('ix_conversation_events_type'))
-        batch_op.drop_index(batch_op.f('ix_conversation_events_ts'))
-        batch_op.drop_index(batch_op.f('ix_conversation_events_customer_id'))
 
     op.drop_table('conversation_events')
     with op.batch_alter_table('conversations', schema=None) as batch_op:

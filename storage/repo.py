@@ -67,10 +67,6 @@ def ensure_identity(
     return IdentityRef(customer_id, identity_id, True)
 
 
-def get_customer(session: Session, customer_id: int) -> Customer | None:
-    return session.get(Customer, customer_id)
-
-
 # --- inbound ------------------------------------------------------------------------------
 
 
@@ -279,13 +275,6 @@ def enqueue(tx: Tx, items: Sequence[NewOutbox]) -> None:
     ]
     conn = _conn(tx)
     conn.execute(for_dialect(conn.dialect.name).enqueue, rows)
-
-
-def outbox_for_inbound(session: Session, inbound_id: int) -> list[OutboxMessage]:
-    return list(session.execute(
-        select(OutboxMessage).where(OutboxMessage.inbound_id == inbound_id)
-        .order_by(OutboxMessage.id)
-    ).scalars())
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.base import Channel, OutboundMessage, SendResult
+from storage.repo import Claimed
 
 
 class ChannelSender:
@@ -13,11 +14,16 @@ class ChannelSender:
     def __init__(self, channels: dict[str, Channel]) -> None:
         self.channels = channels
 
-    def __call__(self, channel: str, recipient: str, payload: dict[str, Any],
-                 key: str) -> SendResult | None:
-        adapter = self.channels.get(channel)
+    def __call__(self, row: Claimed) -> SendResult | None:
+        adapter = self.channels.get(row.channel)
         if adapter is None:
             return None
-        return adapter.send(OutboundMessage(
-            channel=channel, recipient=recipient, text=str(payload.get("text", "")),
-            buttons=tuple(payload.get("buttons", ())), idempotency_key=key))
+        return adapter.send(to_outbound(row))
+
+
+def to_outbound(row: Claimed) -> OutboundMessage:
+    payload: dict[str, Any] = row.payload
+    return OutboundMessage(
+        channel=row.channel, recipient=row.recipient, text=str(payload.get("text", "")),
+        buttons=tuple(payload.get("buttons", ())), idempotency_key=row.idempotency_key,
+        kind=row.kind)

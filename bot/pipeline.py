@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.channels.base import InboundMessage
+from bot.channels.base import InboundMessage, Media
 from bot.guard import has_words, screen
 from flows.model import Reply
 from flows.reload import BundleHolder
-from flows.runtime import Env, Runtime, Turn
+from flows.runtime import Env, Runtime, Turn, expand_number
 from nlu.base import NLU, ParseResult
 from nlu.language import detect
 from storage import repo
@@ -56,18 +56,21 @@ class _Work:
 
 class Pipeline:
     def __init__(self, db: Database, nlu: NLU, scripts: BundleHolder, *, tz: Any,
-                 max_text_chars: int = 4000, synchronous_channels: frozenset[str] = frozenset(
-                     {"web"}), clock: Callable[[], datetime] | None = None) -> None:
+                 max_text_chars: int = 4000,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.db, self.nlu, self.scripts, self.tz = db, nlu, scripts, tz
         self.max_text_chars = max_text_chars
-        self.synchronous = synchronous_channels
         self.clock = clock or (lambda: datetime.now(tz))
+        #: called after a commit that left outbox rows to push (wakes the delivery worker)
+        self.on_outbox: Callable[[], None] = lambda: None
 
     # -- entry points --------------------------------------------------------------------
 
-    def handle(self, msg: InboundMessage) -> HandleResult:
+    def handle(self, msg: InboundMessage, *, inline: int | None = None) -> HandleResult:
         """Store and process in one transaction; a duplicate returns the original replies.
 
+        ``inline``: how many replies the caller delivers itself in its HTTP response (all
+        for web chat, the passive reply for WeChat); the rest wait in the outbox.
         The conversation is locked before the message is recorded, so a repeat arriving
         at the same moment waits, then finds the original and replays its answer.
         """
@@ -78,7 +81,10 @@ class Pipeline:
             inbound_id = self._record(s, msg, status="processed", conversation_id=conv.id)
             if inbound_id is None:
                 return self._replay(s, msg)
-            return self._process(s, inbound_id, msg, conv)
+            result = self._process(s, inbound_id, msg, conv, inline=inline)
+        if inline is not None and len(result.replies) > inline:
+            self.on_outbox()
+        return result
 
     def accept(self, msg: InboundMessage) -> int | None:
         """Store only (then acknowledge); None for a message seen before."""
@@ -92,14 +98,20 @@ class Pipeline:
             row = repo.inbound_to_process(s, inbound_id)
             if row is None:
                 return None
+            payload = row.payload
             msg = InboundMessage(
                 channel=row.channel, message_id=row.external_id, sender=row.sender,
-                text=row.text, kind=str(row.payload.get("_kind", "text")),
-                lang_hint=row.payload.get("_lang_hint"), received_at=row.received_at)
-            conv = repo.conversation_for(s, msg.channel, msg.sender, lang=msg.lang_hint)
-            result = self._process(s, inbound_id, msg, conv)
+                text=row.text, kind=str(payload.get("_kind", "text")),
+                lang_hint=payload.get("_lang_hint"), received_at=row.received_at,
+                display_name=payload.get("_name"), event=payload.get("_event"),
+                media=tuple(Media(**m) for m in payload.get("_media", ())))
+            conv = repo.conversation_for(s, msg.channel, msg.sender, lang=msg.lang_hint,
+                                         display_name=msg.display_name)
+            result = self._process(s, inbound_id, msg, conv, inline=0)
             repo.mark_inbound(s, inbound_id, status="processed", conversation_id=conv.id)
-            return result
+        if result.replies:
+            self.on_outbox()
+        return result
 
     def resume_pending(self) -> int:
         """Process messages stored but never processed (the process stopped in between)."""
@@ -124,7 +136,9 @@ class Pipeline:
     @staticmethod
     def _record(s: Connection, msg: InboundMessage, *, status: str = "pending",
                 conversation_id: int | None = None) -> int | None:
-        payload = {**msg.raw, "_kind": msg.kind, "_lang_hint": msg.lang_hint}
+        payload = {**msg.raw, "_kind": msg.kind, "_lang_hint": msg.lang_hint,
+                   "_name": msg.display_name, "_event": msg.event,
+                   "_media": [m.to_dict() for m in msg.media]}
         return repo.record_inbound(s, channel=msg.channel, external_id=msg.message_id,
                                    sender=msg.sender, text=msg.text, payload=payload,
                                    received_at=msg.received_at, status=status,
@@ -136,7 +150,7 @@ class Pipeline:
         return HandleResult(public_id, replies, duplicate=True, inbound_id=inbound_id)
 
     def _process(self, s: Connection, inbound_id: int, msg: InboundMessage,
-                 conv: repo.ConversationRow) -> HandleResult:
+                 conv: repo.ConversationRow, *, inline: int | None) -> HandleResult:
         now = self.clock()
         work = self._understand_and_reply(s, conv, msg, now)
         ts = now
@@ -145,11 +159,11 @@ class Pipeline:
                   *work.events]
         events += [NewEvent("message_out", "bot", r.to_dict()) for r in work.replies]
         repo.append_events(s, conv, events, inbound_id=inbound_id, ts=ts)
-        status = "sent" if msg.channel in self.synchronous else "pending"
         repo.enqueue(s, [
             NewOutbox(idempotency_key=f"in{inbound_id}:{i}", customer_id=conv.customer_id,
                       channel=msg.channel, recipient=msg.sender, payload=r.to_dict(),
-                      conversation_id=conv.id, inbound_id=inbound_id, status=status)
+                      conversation_id=conv.id, inbound_id=inbound_id,
+                      status="sent" if inline is None or i < inline else "pending")
             for i, r in enumerate(work.replies)
         ])
         state = work.state if work.state is not None else conv.state
@@ -171,6 +185,22 @@ class Pipeline:
         text = msg.text
         lang = self._reply_lang(text, msg, conv)
         work = _Work(lang)
+        if msg.event == "unsubscribe":  # the customer left the channel: note it, say nothing
+            repo.set_profile(s, conv.customer_id, **{f"{msg.channel}_unsubscribed": True})
+            work.events.append(NewEvent("channel_unsubscribed", "customer", {}))
+            return work
+        if msg.media:
+            work.events.append(NewEvent("media_received", "customer",
+                                        {"media": [m.to_dict() for m in msg.media]}))
+            if not text:
+                work.replies.append(Reply(bundle.message("media_received", lang)))
+                return work
+        if msg.kind == "unsupported":
+            work.events.append(NewEvent("bad_input", "system", {"reason": "unsupported_type"}))
+            work.replies.append(Reply(bundle.message("unsupported_type", lang)))
+            return work
+        if text is not None:
+            text = expand_number(bundle, conv.state or {}, text)
         problem = screen(text, max_chars=self.max_text_chars)
         if problem is None and text is not None:
             if detect(text) == "other":

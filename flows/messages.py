@@ -30,6 +30,12 @@ DEFAULT_MESSAGES: dict[str, Text] = {k: Text(v) for k, v in {
         "zh": "抱歉，我目前只会中文和英文。Sorry, I can only chat in Chinese or English.",
         "en": "Sorry, I can only chat in Chinese or English. 抱歉，我目前只会中文和英文。"},
     "no_text": {"zh": "😊 有什么可以帮您？", "en": "😊 How can I help you?"},
+    "media_received": {"zh": "已收到您发送的文件/图片，我们会妥善保存。请用文字告诉我需要什么帮助。",
+                       "en": "Got your photo/file, and we've kept it. Please tell me in words "
+                             "what you need."},
+    "unsupported_type": {"zh": "抱歉，这类消息我暂时看不了，我能读文字和图片。",
+                         "en": "Sorry, I can't read this kind of message; I can read text and "
+                               "photos."},
     "flow_error": {"zh": "抱歉，系统出了点问题，我们已记录下来。请稍后再试或输入“转人工”。",
                    "en": "Sorry, something went wrong on our side and we have logged it. "
                          "Please try again later or type \"human\"."},

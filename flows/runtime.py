@@ -78,7 +78,26 @@ class Runtime:
         st.setdefault("stack", [])
         st.setdefault("failed_turns", 0)
         _Turn(self, turn, env, out).run()
+        # Remember the buttons just shown: on channels without buttons (WeChat) the
+        # customer answers with their number.
+        shown = next((r.buttons for r in reversed(out.replies) if r.buttons), ())
+        st["last_buttons"] = list(shown) if out.replies and out.replies[-1].buttons else []
         return out
+
+
+def expand_number(bundle: Bundle, state: dict[str, Any], text: str) -> str:
+    """"2" after a reply with buttons means the second button, unless a number is asked for."""
+    core = text.strip().rstrip(".。")
+    buttons = state.get("last_buttons") or []
+    if not core.isdigit() or not 1 <= int(core) <= len(buttons):
+        return text
+    stack = state.get("stack") or []
+    if stack:
+        flow = bundle.flows.get(stack[-1].get("flow", ""))
+        step = flow.step(stack[-1].get("step", "")) if flow else None
+        if step is not None and step.kind == "collect" and step.type in ("int", "number"):
+            return text
+    return str(buttons[int(core) - 1])
 
 
 class _Turn:

@@ -39,10 +39,12 @@ class SendOutcome(Protocol):
     def retry_after(self) -> float | None: ...
     @property
     def permanent(self) -> bool: ...
+    @property
+    def skipped(self) -> bool: ...
 
 
-#: (channel, recipient, payload, idempotency key) -> outcome; None = channel not configured.
-Sender = Callable[[str, str, dict[str, Any], str], SendOutcome | None]
+#: Sends one claimed row; returns None when the row's channel is not configured here.
+Sender = Callable[[Claimed], "SendOutcome | None"]
 
 
 @dataclass
@@ -75,7 +77,7 @@ def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claime
     row_id, channel, attempts = row.id, row.channel, row.attempts
     outcome: SendOutcome | None
     try:
-        outcome = send(channel, row.recipient, row.payload, row.idempotency_key)
+        outcome = send(row)
     except Exception as exc:  # a sender bug is a failed attempt, not a dead dispatcher
         log.exception("sending outbox row %s failed", row_id)
         outcome = _Failure(f"{type(exc).__name__}: {exc}")
@@ -87,6 +89,9 @@ def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claime
         elif outcome.ok:
             repo.finish_outbox(s, row_id, status="sent", external_ref=outcome.external_ref)
             report.sent += 1
+        elif outcome.skipped:
+            repo.finish_outbox(s, row_id, status="skipped", error=outcome.error)
+            report.skipped += 1
         elif outcome.permanent or attempts >= MAX_ATTEMPTS:
             repo.finish_outbox(s, row_id, status="failed", error=outcome.error)
             report.failed += 1
@@ -104,6 +109,7 @@ class _Failure:
     external_ref: str | None = None
     retry_after: float | None = None
     permanent: bool = False
+    skipped: bool = False
 
 
 def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10)) -> int:

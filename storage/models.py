@@ -66,6 +66,24 @@ class Conversation(Base):
     turns: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the customer's last message: WeChat allows service messages for 48 h after it
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: service messages pushed since then (WeChat allows 5 per window)
+    window_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class LinkCode(Base):
+    """A one-time code that links a second channel identity to a customer (/link, 绑定)."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ConversationEvent(Base):

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    ChannelIdentity,
     Conversation,
     ConversationEvent,
     Customer,
@@ -196,10 +197,37 @@ def save_conversation(
     tx: Tx, conv: ConversationRow, *, state: dict[str, Any], lang: str | None,
     status: str | None = None, turns_delta: int = 1,
 ) -> None:
+    """Store the snapshot after a customer's message (which also opens a new WeChat
+    48-hour service window: last_inbound_at = now, window_sent = 0)."""
     conn = _conn(tx)
     conn.execute(for_dialect(conn.dialect.name).save_conversation, {
         "conv_id": conv.id, "state": state, "lang": lang, "status": status or conv.status,
         "turns_delta": turns_delta, "updated_at": utcnow()})
+
+
+def service_window(tx: Tx, channel: str, recipient: str) -> tuple[datetime | None, int]:
+    """(the customer's last message time, service messages sent since) for an address."""
+    c, i = Conversation, ChannelIdentity
+    row = _conn(tx).execute(
+        select(c.last_inbound_at, c.window_sent).join(i, i.id == c.identity_id)
+        .where(i.channel == channel, i.external_id == recipient)).first()
+    return (row[0], int(row[1])) if row is not None else (None, 0)
+
+
+def count_window_message(tx: Tx, channel: str, recipient: str) -> None:
+    """One more service message sent inside the current window."""
+    ident = select(ChannelIdentity.id).where(ChannelIdentity.channel == channel,
+                                             ChannelIdentity.external_id == recipient)
+    _conn(tx).execute(update(Conversation).where(Conversation.identity_id.in_(ident.scalar_subquery()))
+                      .values(window_sent=Conversation.window_sent + 1))
+
+
+def set_profile(tx: Tx, customer_id: int, **values: Any) -> None:
+    """Merge keys into a customer's profile (e.g. wechat_unsubscribed=True)."""
+    conn = _conn(tx)
+    profile = conn.execute(select(Customer.profile).where(Customer.id == customer_id)).scalar()
+    conn.execute(update(Customer).where(Customer.id == customer_id)
+                 .values(profile={**(profile or {}), **values}, updated_at=utcnow()))
 
 
 def conversation_by_public_id(session: Session, public_id: str) -> Conversation | None:

@@ -64,7 +64,8 @@ def for_dialect(dialect: str) -> Statements:
         .with_for_update(of=_conv),
         save_conversation=update(_conv).where(c.id == bindparam("conv_id")).values(
             state=bindparam("state"), lang=bindparam("lang"), status=bindparam("status"),
-            turns=c.turns + bindparam("turns_delta"), updated_at=bindparam("updated_at")),
+            turns=c.turns + bindparam("turns_delta"), updated_at=bindparam("updated_at"),
+            last_inbound_at=bindparam("updated_at"), window_sent=0),
         append_events=insert(_events),
         enqueue=_insert_ignore(dialect, _outbox, ["idempotency_key"]),
         mark_inbound=update(_inbound).where(_inbound.c.id == bindparam("inbound_id")).values(

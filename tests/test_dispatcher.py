@@ -14,7 +14,7 @@ from scheduler.dispatcher import dispatch_due
 from storage import repo
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.repo import NewOutbox
+from storage.repo import Claimed, NewOutbox
 from storage.types import utcnow
 
 
@@ -25,6 +25,7 @@ class Outcome:
     error: str | None = None
     retry_after: float | None = None
     permanent: bool = False
+    skipped: bool = False
 
 
 class RecordingChannel:
@@ -35,13 +36,13 @@ class RecordingChannel:
         self.answers = answers or []
         self.lock = threading.Lock()
 
-    def __call__(self, channel: str, recipient: str, payload: dict[str, Any],
-                 key: str) -> Outcome | None:
-        if channel == "nowhere":
+    def __call__(self, row: Claimed) -> Outcome | None:
+        if row.channel == "nowhere":
             return None
         with self.lock:
-            self.sent.append((channel, recipient, payload, key))
-            return self.answers.pop(0) if self.answers else Outcome(ok=True, external_ref=key)
+            self.sent.append((row.channel, row.recipient, row.payload, row.idempotency_key))
+            return (self.answers.pop(0) if self.answers
+                    else Outcome(ok=True, external_ref=row.idempotency_key))
 
 
 def add_rows(db: Database, n: int, *, channel: str = "telegram", due_in: float = 0) -> None:

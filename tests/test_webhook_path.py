@@ -14,6 +14,7 @@ from scheduler.dispatcher import dispatch_due
 from storage.db import Database
 from storage.models import InboundMessage as InboundRow
 from storage.models import OutboxMessage
+from storage.repo import Claimed
 
 from .conftest import NOW, SHIPPED_FLOWS, TZ
 
@@ -25,11 +26,11 @@ class Sent:
     error: str | None = None
     retry_after: float | None = None
     permanent: bool = False
+    skipped: bool = False
 
 
 def pipeline(db: Database, nlu: Any) -> Pipeline:
-    return Pipeline(db, nlu, BundleHolder(SHIPPED_FLOWS), tz=TZ, clock=lambda: NOW,
-                    synchronous_channels=frozenset({"web"}))
+    return Pipeline(db, nlu, BundleHolder(SHIPPED_FLOWS), tz=TZ, clock=lambda: NOW)
 
 
 def update(update_id: int, text: str) -> InboundMessage:
@@ -52,8 +53,8 @@ def test_stored_then_processed_then_delivered_once(db: Database, nlu: Any) -> No
     assert row.status == "pending" and row.channel == "telegram" and row.recipient == "777"
     sent: list[str] = []
 
-    def telegram(channel: str, recipient: str, payload: dict[str, Any], key: str) -> Sent:
-        sent.append(payload["text"])
+    def telegram(row: Claimed) -> Sent:
+        sent.append(row.payload["text"])
         return Sent()
 
     dispatch_due(db, telegram)

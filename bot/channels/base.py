@@ -16,16 +16,35 @@ from storage.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
+class Media:
+    """A photo, file or voice note kept by reference (the platform keeps the bytes)."""
+
+    kind: str  # photo | document | voice | video
+    ref: str  # Telegram file_id / WeChat MediaId
+    url: str | None = None  # WeChat PicUrl, when the platform gives one
+    mime: str | None = None
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("kind", self.kind), ("ref", self.ref), ("url", self.url),
+                                  ("mime", self.mime), ("name", self.name)) if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     channel: str
     message_id: str  # the vendor's id, unique per channel: the dedup key
     sender: str  # the vendor's user address (chat id, openid, web user)
     text: str | None
-    kind: str = "text"  # text | command | callback | image | voice | event | unsupported
+    #: text | command | callback | image | voice | file | event | unsupported
+    kind: str = "text"
     lang_hint: str | None = None
     display_name: str | None = None
     received_at: datetime = field(default_factory=utcnow)
     raw: Mapping[str, Any] = field(default_factory=dict)
+    media: tuple[Media, ...] = ()
+    #: for kind == "event": subscribe | unsubscribe | click | ...
+    event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +54,7 @@ class OutboundMessage:
     text: str
     buttons: tuple[str, ...] = ()
     idempotency_key: str = ""
+    kind: str = "reply"  # reply | care | survey | ... (WeChat picks a template by kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +64,7 @@ class SendResult:
     error: str | None = None
     retry_after: float | None = None  # seconds; set when the platform asks us to slow down
     permanent: bool = False  # a failure that retrying cannot fix
+    skipped: bool = False  # not deliverable now by the platform's rules (e.g. WeChat 48 h window)
 
 
 class Channel(Protocol):

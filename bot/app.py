@@ -44,19 +44,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             log.warning("processed %d message(s) stored before the last stop", resumed)
         if settings.hot_reload:
             svc.scripts.start_watching(settings.reload_interval)
-        dispatcher = None
+        dispatcher = worker = None
         if scheduler:
-            from bot.channels.web import WebChannel
             from bot.delivery import ChannelSender
+            from scheduler.delivery import DeliveryWorker
             from scheduler.dispatcher import recover, start_background
 
             recover(svc.db)
-            dispatcher = start_background(svc.db, ChannelSender({"web": WebChannel()}))
+            worker = DeliveryWorker(svc.db, ChannelSender(svc.channels), svc.channels).start()
+            svc.pipeline.on_outbox = worker.wake
+            dispatcher = start_background(svc.db, worker.wake)
         try:
             yield
         finally:
             if dispatcher is not None:
                 dispatcher.shutdown(wait=False)
+            if worker is not None:
+                worker.stop()
             svc.scripts.stop_watching()
 
     app = FastAPI(title="Careline", version=__version__, lifespan=lifespan,

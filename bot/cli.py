@@ -165,9 +165,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run_due(args: argparse.Namespace) -> int:
-    from bot.channels.web import WebChannel
     from bot.delivery import ChannelSender
-    from scheduler.dispatcher import dispatch_due
+    from bot.services import make_channels
+    from scheduler.dispatcher import DispatchReport, dispatch_due
+    from scheduler.ratelimit import limiter_for
     from storage.db import Database
 
     now = None
@@ -180,13 +181,26 @@ def cmd_run_due(args: argparse.Namespace) -> int:
             return 2
         if now.tzinfo is None:
             now = now.replace(tzinfo=_settings().tz)
-    db = Database(_settings().database_url)
+    settings = _settings()
+    db = Database(settings.database_url)
+    channels = make_channels(settings, db)
+    total = DispatchReport()
     try:
-        report = dispatch_due(db, ChannelSender({"web": WebChannel()}), now=now)
+        for name in channels:
+            r = dispatch_due(db, ChannelSender(channels), now=now, channels=[name],
+                             limiter=limiter_for(name))
+            for key in vars(total):
+                setattr(total, key, getattr(total, key) + getattr(r, key))
+        # rows for channels not configured here are recorded as skipped, with the reason
+        r = dispatch_due(db, ChannelSender(channels), now=now, exclude=list(channels))
+        total.claimed += r.claimed
+        total.skipped += r.skipped
     finally:
+        for channel in channels.values():
+            getattr(channel, "close", lambda: None)()
         db.dispose()
-    print(f"claimed {report.claimed}: sent {report.sent}, retried {report.retried}, "
-          f"failed {report.failed}, skipped {report.skipped}")
+    print(f"claimed {total.claimed}: sent {total.sent}, retried {total.retried}, "
+          f"failed {total.failed}, skipped {total.skipped}, deferred {total.deferred}")
     return 0
 
 

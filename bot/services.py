@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.pipeline import Pipeline
 from bot.settings import Settings
@@ -28,10 +29,33 @@ class Services:
     nlu: NLU
     scripts: BundleHolder
     pipeline: Pipeline
+    #: configured channel adapters by name ("web" always; "telegram", "wechat" when set up)
+    channels: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.scripts.stop_watching()
+        for channel in self.channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                close()
         self.db.dispose()
+
+
+def make_channels(settings: Settings, db: Database) -> dict[str, Any]:
+    """The web channel, plus Telegram and WeChat when their settings are present."""
+    from bot.channels.web import WebChannel
+
+    channels: dict[str, Any] = {"web": WebChannel()}
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        channels["telegram"] = TelegramChannel.from_settings(settings)
+    if settings.wechat_appid and settings.wechat_secret is not None \
+            and settings.wechat_token is not None:
+        from bot.channels.wechat import WeChatChannel
+
+        channels["wechat"] = WeChatChannel.from_settings(settings, db)
+    return channels
 
 
 def make_nlu(settings: Settings) -> NLU:
@@ -54,4 +78,4 @@ def build_services(settings: Settings, *, nlu: NLU | None = None, migrate: bool 
     nlu = nlu or make_nlu(settings)
     pipeline = Pipeline(db, nlu, scripts, tz=settings.tz, max_text_chars=settings.max_text_chars,
                         clock=clock)
-    return Services(settings, db, nlu, scripts, pipeline)
+    return Services(settings, db, nlu, scripts, pipeline, make_channels(settings, db))

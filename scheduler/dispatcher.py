@@ -10,11 +10,13 @@ whether the platform got them is unknown, and a duplicate is worse than a visibl
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from scheduler.ratelimit import RateLimiter
 from storage import repo
 from storage.db import Database
 from storage.repo import Claimed
@@ -54,23 +56,49 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    deferred: int = 0  # given back because one recipient was at its rate limit
 
 
 def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
-                 batch: int = 200) -> DispatchReport:
-    """Send every pending row due by ``now`` once; returns what happened."""
-    now = now or utcnow()
+                 batch: int = 200, channels: Sequence[str] | None = None,
+                 exclude: Sequence[str] = (), limiter: RateLimiter | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> DispatchReport:
+    """Send every pending row due by ``now`` once; returns what happened.
+
+    With a ``limiter`` (one channel's platform limits): when the channel as a whole is at
+    its limit the dispatcher waits; when only one recipient is, that row is given back
+    with a later due time and the others go first.
+    """
     report = DispatchReport()
     while True:
+        at = now or utcnow()
         with db.session() as s:
-            claimed = repo.claim_due(s, now, limit=batch)
+            claimed = repo.claim_due(s, at, limit=batch, channels=channels, exclude=exclude)
         if not claimed:
             return report
         report.claimed += len(claimed)
         for row in claimed:
+            if limiter is not None and not _wait_turn(db, limiter, row, report, sleep):
+                continue
             _deliver_one(db, send, report, row)
         if len(claimed) < batch:
             return report
+
+
+def _wait_turn(db: Database, limiter: RateLimiter, row: Claimed, report: DispatchReport,
+               sleep: Callable[[float], None]) -> bool:
+    """True when the row may be sent now; False when it was given back for later."""
+    while True:
+        wait, scope = limiter.reserve(row.recipient)
+        if wait <= 0:
+            return True
+        if scope == "global":
+            sleep(wait)
+            continue
+        with db.session() as s:
+            repo.release_claim(s, row.id, utcnow() + timedelta(seconds=wait))
+        report.deferred += 1
+        return False
 
 
 def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claimed) -> None:
@@ -118,13 +146,15 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10)) -> 
         return repo.expire_interrupted(s, utcnow() - stale_after)
 
 
-def start_background(db: Database, send: Sender, *, interval: float = 1.0) -> Any:
-    """An APScheduler BackgroundScheduler dispatching every ``interval`` seconds."""
+def start_background(db: Database, wake: Callable[[], None], *,
+                     interval: float = 1.0) -> Any:
+    """APScheduler: wake the delivery worker every ``interval`` s (rows that became due,
+    retries after back-off) and record sends interrupted by a crash."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     sched = BackgroundScheduler(timezone="UTC")
-    sched.add_job(dispatch_due, "interval", seconds=interval, args=(db, send),
-                  id="careline-outbox", max_instances=1, coalesce=True)
+    sched.add_job(wake, "interval", seconds=interval, id="careline-outbox",
+                  max_instances=1, coalesce=True)
     sched.add_job(recover, "interval", minutes=5, args=(db,), id="careline-recover",
                   max_instances=1, coalesce=True)
     sched.start()

@@ -319,7 +319,8 @@ class Claimed:
 
 
 def claim_due(session: Session, now: datetime, *, limit: int = 100,
-              channels: Sequence[str] | None = None) -> list[Claimed]:
+              channels: Sequence[str] | None = None,
+              exclude: Sequence[str] = ()) -> list[Claimed]:
     """Claim pending rows due by ``now`` (status -> sending, attempts + 1).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows.
@@ -332,6 +333,8 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100,
     )
     if channels is not None:
         stmt = stmt.where(o.channel.in_(channels))
+    if exclude:
+        stmt = stmt.where(o.channel.not_in(exclude))
     rows = [Claimed(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
                     r.attempts + 1, r.kind)
             for r in session.execute(stmt.with_for_update(skip_locked=True))]
@@ -357,6 +360,12 @@ def finish_outbox(
         if status == "sent":
             values.update(sent_at=utcnow(), external_ref=external_ref)
     session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
+
+
+def release_claim(tx: Tx, outbox_id: int, due_at: datetime) -> None:
+    """Give a claimed row back unsent (a rate limit said later): not counted as an attempt."""
+    _conn(tx).execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
+        status="pending", due_at=due_at, attempts=OutboxMessage.attempts - 1))
 
 
 def expire_interrupted(session: Session, claimed_before: datetime) -> int:

@@ -1,0 +1,61 @@
+"""The delivery worker: one thread per channel pushing due outbox rows within platform limits.
+
+Woken at once when the pipeline leaves rows to push, and every second by APScheduler (rows
+that became due, retries after back-off). A channel's rate limit never holds up another's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+
+from scheduler.dispatcher import Sender, dispatch_due
+from scheduler.ratelimit import limiter_for
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    def __init__(self, db: Database, send: Sender, channels: Iterable[str], *,
+                 idle_wait: float = 1.0) -> None:
+        self.db, self.send, self.idle_wait = db, send, idle_wait
+        self._stop = threading.Event()
+        self._wakes: dict[str, threading.Event] = {}
+        self._threads: list[threading.Thread] = []
+        for channel in channels:
+            wake = threading.Event()
+            self._wakes[channel] = wake
+            self._threads.append(threading.Thread(
+                target=self._run, args=(channel, wake), name=f"careline-deliver-{channel}",
+                daemon=True))
+
+    def start(self) -> DeliveryWorker:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def wake(self) -> None:
+        for event in self._wakes.values():
+            event.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _pause(self, seconds: float) -> None:
+        self._stop.wait(seconds)  # a rate-limit pause that a shutdown cuts short
+
+    def _run(self, channel: str, wake: threading.Event) -> None:
+        limiter = limiter_for(channel)
+        while not self._stop.is_set():
+            wake.clear()
+            try:
+                dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
+                             sleep=self._pause)
+            except Exception:  # the database may be briefly away; never let the thread die
+                log.exception("delivery on %s failed; retrying", channel)
+            wake.wait(self.idle_wait)

@@ -219,7 +219,8 @@ class Pipeline:
             conv.state or {},
             Turn(text=text, lang=lang, now=now, intent=parse.intent.name,
                  confidence=parse.intent.confidence, entities=parse.entities),
-            Env(tz=self.tz, customer_id=conv.customer_id, conversation_id=conv.id, session=s),
+            Env(tz=self.tz, customer_id=conv.customer_id, conversation_id=conv.id, session=s,
+                channel=msg.channel),
         )
         work.replies.extend(outcome.replies)
         work.events.extend(NewEvent(t, "bot", d) for t, d in outcome.events)

@@ -36,6 +36,17 @@ DEFAULT_MESSAGES: dict[str, Text] = {k: Text(v) for k, v in {
     "unsupported_type": {"zh": "抱歉，这类消息我暂时看不了，我能读文字和图片。",
                          "en": "Sorry, I can't read this kind of message; I can read text and "
                                "photos."},
+    "link_code": {"zh": "您的绑定码是 {code}，{minutes} 分钟内有效。请在另一个渠道（微信或 Telegram）"
+                           "发送“绑定 {code}”，两边的记录、预约和积分就会合并。",
+                  "en": "Your link code is {code}, valid for {minutes} minutes. Send \"/link {code}\" "
+                        "on your other channel (WeChat or Telegram) to join your history, "
+                        "bookings and points."},
+    "link_done": {"zh": "绑定成功！您在各个渠道的记录、预约和积分已合并。",
+                  "en": "Linked! Your history, bookings and points are now shared across channels."},
+    "link_invalid": {"zh": "这个绑定码无效或已过期，请重新发送“绑定”获取新码。",
+                     "en": "That link code is invalid or has expired. Send \"/link\" for a new one."},
+    "link_same": {"zh": "请在另一个渠道发送这个绑定码。",
+                  "en": "Please send this code on your other channel."},
     "flow_error": {"zh": "抱歉，系统出了点问题，我们已记录下来。请稍后再试或输入“转人工”。",
                    "en": "Sorry, something went wrong on our side and we have logged it. "
                          "Please try again later or type \"human\"."},

@@ -49,6 +49,7 @@ class Env:
     customer_id: int | None = None
     conversation_id: int | None = None
     session: Any = None
+    channel: str | None = None
 
 
 @dataclass
@@ -364,6 +365,7 @@ class _Turn:
             bundle=self.b, slots=dict(frame["slots"]), lang=self.lang, text=self.turn.text,
             now=self.turn.now, tz=self.env.tz, customer_id=self.env.customer_id,
             conversation_id=self.env.conversation_id, session=self.env.session,
+            channel=self.env.channel,
             args=step.args,
             display=lambda name: self.display(flow, frame["slots"], name, frame["slots"].get(name)),
         )

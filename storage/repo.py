@@ -22,6 +22,7 @@ from storage.models import (
     ConversationEvent,
     Customer,
     InboundMessage,
+    LinkCode,
     OutboxMessage,
 )
 from storage.statements import for_dialect
@@ -228,6 +229,55 @@ def set_profile(tx: Tx, customer_id: int, **values: Any) -> None:
     profile = conn.execute(select(Customer.profile).where(Customer.id == customer_id)).scalar()
     conn.execute(update(Customer).where(Customer.id == customer_id)
                  .values(profile={**(profile or {}), **values}, updated_at=utcnow()))
+
+
+def create_link_code(tx: Tx, code: str, customer_id: int, channel: str, *,
+                     expires_at: datetime) -> None:
+    conn = _conn(tx)
+    # A code is single-use; an old unused one with the same digits is simply replaced.
+    conn.execute(delete(LinkCode).where(LinkCode.code == code))
+    conn.execute(insert(LinkCode).values(code=code, customer_id=customer_id, channel=channel,
+                                         created_at=utcnow(), expires_at=expires_at))
+
+
+def redeem_link_code(tx: Tx, code: str, *, now: datetime) -> tuple[int, str] | None:
+    """(customer id, channel) of a valid unused code, marking it used; else None."""
+    conn = _conn(tx)
+    row = conn.execute(select(LinkCode.id, LinkCode.customer_id, LinkCode.channel).where(
+        LinkCode.code == code, LinkCode.used_at.is_(None),
+        LinkCode.expires_at > now)).first()
+    if row is None:
+        return None
+    conn.execute(update(LinkCode).where(LinkCode.id == row[0]).values(used_at=now))
+    return int(row[1]), str(row[2])
+
+
+def merge_customers(tx: Tx, *, keep: int, drop: int) -> None:
+    """Make ``drop``'s identities, conversations, history and points ``keep``'s.
+
+    Re-keying ``customer_id`` on events is the one change ever made to the event table: the
+    events themselves stay as they were, now filed under the surviving customer.
+    """
+    conn = _conn(tx)
+    for table in (ChannelIdentity, Conversation, ConversationEvent, OutboxMessage, LinkCode):
+        conn.execute(update(table).where(table.customer_id == drop).values(customer_id=keep))
+    old = conn.execute(select(Customer.points, Customer.profile, Customer.tier)
+                       .where(Customer.id == drop)).first()
+    if old is not None:
+        profile = conn.execute(select(Customer.profile).where(Customer.id == keep)).scalar()
+        conn.execute(update(Customer).where(Customer.id == keep).values(
+            points=Customer.points + old[0], profile={**(old[1] or {}), **(profile or {})},
+            updated_at=utcnow()))
+        conn.execute(delete(Customer).where(Customer.id == drop))
+
+
+def customer_events(tx: Tx, customer_id: int, *, limit: int = 1000) -> list[Any]:
+    """A customer's history across all channels, oldest first."""
+    e = ConversationEvent
+    return list(_conn(tx).execute(
+        select(e.type, e.data, e.ts, Conversation.channel)
+        .join(Conversation, Conversation.id == e.conversation_id)
+        .where(e.customer_id == customer_id).order_by(e.id).limit(limit)))
 
 
 def conversation_by_public_id(session: Session, public_id: str) -> Conversation | None:

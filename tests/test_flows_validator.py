@@ -117,7 +117,7 @@ flows:
     (12, "uses unknown slot '{dat}' — did you mean 'date'?"),
     (18, "condition 'date = 3' is not valid: invalid syntax — compare with `==`, not `=`"),
     (20, "branch target 'nowhere' is not a step of this flow"),
-    (21, "unknown action 'book_it' — known: faq_answer, quote_price, request_human"),
+    (21, "unknown action 'book_it' — known: faq_answer, link_accounts, quote_price, request_human"),
     (22, "goto unknown flow 'nonexist'"),
     (14, "step 'orphan' in flow 'booking' is never reached from the first step — add "
          "`next: orphan` to an earlier step (e.g. 'step2') or delete it"),
@@ -171,7 +171,7 @@ def test_missing_fallback_and_duplicates(tmp_path: Path) -> None:
 
 def test_cli_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "check", str(SHIPPED_FLOWS)]) == 0
-    assert "OK: 6 flows" in capsys.readouterr().out
+    assert "OK: 7 flows" in capsys.readouterr().out
     broken = scripts_with(tmp_path, "booking.yml", BROKEN)
     assert main(["flows", "check", str(broken)]) == 1
     err = capsys.readouterr().err

@@ -28,6 +28,7 @@ class ActionContext:
     tz: ZoneInfo
     customer_id: int | None
     conversation_id: int | None
+    channel: str | None
     session: Any  # the turn's SQLAlchemy Connection (its transaction), or None offline
     args: Mapping[str, Any]
     display: Callable[[str], str]  # slot name -> its value as the customer should read it
@@ -72,6 +73,6 @@ def action(
 
 def registry() -> dict[str, ActionSpec]:
     """All actions, after importing the built-in ones."""
-    from flows.actions import faq, handoff, quote  # noqa: F401  (registration side effect)
+    from flows.actions import faq, handoff, link, quote  # noqa: F401  (registration side effect)
 
     return REGISTRY

@@ -120,8 +120,10 @@ def _pinner(cpu: int | None) -> Callable[[], None] | None:
 class Server:
     """``careline serve`` (one uvicorn worker) with the bench floor on, pinned to ``cpu``."""
 
-    def __init__(self, database_url: str, workdir: Path, cpu: int | None) -> None:
+    def __init__(self, database_url: str, workdir: Path, cpu: int | None,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.database_url, self.workdir, self.cpu = database_url, workdir, cpu
+        self.extra_env = extra_env or {}
         self.port = free_port()
         self.log_path = workdir / f"server-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -134,7 +136,7 @@ class Server:
 
     def start(self, timeout: float = 120.0) -> None:
         env = {**os.environ, "CARELINE_DATABASE_URL": self.database_url,
-               "CARELINE_BENCH_FLOOR": "1", "CARELINE_HOT_RELOAD": "false"}
+               "CARELINE_BENCH_FLOOR": "1", "CARELINE_HOT_RELOAD": "false", **self.extra_env}
         cmd = _careline("serve", "--host", HOST, "--port", str(self.port), "--no-scheduler",
                         "--log-level", "warning")
         with open(self.log_path, "wb") as log:

@@ -77,28 +77,32 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
         if not claimed:
             return report
         report.claimed += len(claimed)
+        held: list[tuple[int, datetime]] = []
         for row in claimed:
-            if limiter is not None and not _wait_turn(db, limiter, row, report, sleep):
+            later = _wait_turn(limiter, row, sleep) if limiter is not None else None
+            if later is not None:
+                held.append((row.id, later))
                 continue
             _deliver_one(db, send, report, row)
+        if held:  # one transaction for all rows given back, not one per row
+            with db.session() as s:
+                repo.release_claims(s, held)
+            report.deferred += len(held)
         if len(claimed) < batch:
             return report
 
 
-def _wait_turn(db: Database, limiter: RateLimiter, row: Claimed, report: DispatchReport,
-               sleep: Callable[[float], None]) -> bool:
-    """True when the row may be sent now; False when it was given back for later."""
+def _wait_turn(limiter: RateLimiter, row: Claimed,
+               sleep: Callable[[float], None]) -> datetime | None:
+    """None when the row may be sent now; else when its recipient's next slot opens."""
     while True:
         wait, scope = limiter.reserve(row.recipient)
         if wait <= 0:
-            return True
+            return None
         if scope == "global":
             sleep(wait)
             continue
-        with db.session() as s:
-            repo.release_claim(s, row.id, utcnow() + timedelta(seconds=wait))
-        report.deferred += 1
-        return False
+        return utcnow() + timedelta(seconds=wait)
 
 
 def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claimed) -> None:

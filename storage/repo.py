@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -412,10 +412,14 @@ def finish_outbox(
     session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
 
 
-def release_claim(tx: Tx, outbox_id: int, due_at: datetime) -> None:
-    """Give a claimed row back unsent (a rate limit said later): not counted as an attempt."""
-    _conn(tx).execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(
-        status="pending", due_at=due_at, attempts=OutboxMessage.attempts - 1))
+def release_claims(tx: Tx, rows: Sequence[tuple[int, datetime]]) -> None:
+    """Give claimed rows back unsent (a rate limit said later): not counted as attempts."""
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    o = table.c
+    _conn(tx).execute(
+        update(table).where(o.id == bindparam("row_id")).values(
+            status="pending", due_at=bindparam("later"), attempts=o.attempts - 1),
+        [{"row_id": row_id, "later": later} for row_id, later in rows])
 
 
 def expire_interrupted(session: Session, claimed_before: datetime) -> int:

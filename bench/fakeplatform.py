@@ -1,0 +1,104 @@
+"""A loopback stand-in for the Telegram Bot API and the WeChat API, counting what arrives.
+
+Answers with the documented success shapes as fast as it can, so the figures measure Careline
+(rate limiting, delivery, acknowledgement), not the fake. Records arrival times and texts to
+find the achieved rate and any duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+class FakePlatform:
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[float, str, str]] = []  # (time, recipient, text)
+        self._lock = threading.Lock()
+        self._message_id = 0
+        platform = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                return
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes; without this, delayed ACKs add 40 ms.
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_GET(self) -> None:
+                self._answer(urlparse(self.path).path, {})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                self._answer(urlparse(self.path).path, _params(raw, self.headers))
+
+            def _answer(self, path: str, params: dict[str, Any]) -> None:
+                body = json.dumps(platform.handle(path, params)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakePlatform:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        now = time.perf_counter()
+        if path.endswith("/sendMessage"):
+            with self._lock:
+                self._message_id += 1
+                self.arrivals.append((now, str(params.get("chat_id")), str(params.get("text"))))
+                mid = self._message_id
+            return {"ok": True, "result": {
+                "message_id": mid, "date": int(time.time()), "text": params.get("text", ""),
+                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                "from": {"id": 1, "is_bot": True, "first_name": "Careline"}}}
+        if path.endswith("/getMe"):
+            return {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Careline",
+                                           "username": "careline_bot"}}
+        if path == "/cgi-bin/token":
+            return {"access_token": "ACCESS_TOKEN", "expires_in": 7200}
+        if path.startswith("/cgi-bin/message/"):
+            with self._lock:
+                text = (params.get("text") or {}).get("content", "")
+                self.arrivals.append((now, str(params.get("touser")), str(text)))
+            return {"errcode": 0, "errmsg": "ok"}
+        if "/bot" in path:
+            return {"ok": True, "result": True}
+        return {"errcode": 40001, "errmsg": "unknown api"}
+
+
+def _params(raw: bytes, headers: Any) -> dict[str, Any]:
+    kind = headers.get("Content-Type", "")
+    if "json" in kind:
+        return dict(json.loads(raw or b"{}"))
+    form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+    for key, value in form.items():
+        with contextlib.suppress(ValueError):
+            form[key] = json.loads(value)
+    return form

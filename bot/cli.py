@@ -45,6 +45,14 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
     except ConfigError as exc:
         print(f"careline: {exc}", file=sys.stderr)
         return 2
+    poller = None
+    if getattr(args, "telegram_polling", False):
+        if "telegram" not in services.channels:
+            print("careline: --telegram-polling needs CARELINE_TELEGRAM_TOKEN", file=sys.stderr)
+            return 2
+        from bot.telegram_polling import start_polling
+
+        poller = start_polling(services)
     app = create_app(settings, services, scheduler=not args.no_scheduler)
     base = f"http://{args.host}:{args.port}"
     print(f"Careline {__version__} — database {settings.database_url}")
@@ -52,9 +60,41 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
     print(f"  API docs:   {base}/docs")
     print(f"  health:     {base}/healthz")
     print(f"  flows from: {settings.flows_dir} (hot reload {'on' if settings.hot_reload else 'off'})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.log_level == "debug")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=args.log_level == "debug")
+    finally:
+        if poller is not None:
+            poller.stop()
+        services.close()
     return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.telegram_token is None:
+        print("careline: set CARELINE_TELEGRAM_TOKEN first", file=sys.stderr)
+        return 2
+    from bot.channels.telegram import TelegramChannel
+
+    channel = TelegramChannel.from_settings(settings)
+    try:
+        if args.telegram_command == "set-webhook":
+            if not args.url.startswith("https://"):
+                print("careline: Telegram only calls https:// webhook URLs", file=sys.stderr)
+                return 2
+            ok = channel.set_webhook(args.url)
+            secret = "with" if settings.telegram_secret else "WITHOUT"
+            print(f"webhook {'set' if ok else 'NOT set'} to {args.url} ({secret} a secret token)")
+        else:
+            ok = channel.delete_webhook()
+            print("webhook deleted" if ok else "webhook NOT deleted")
+    except Exception as exc:  # the API's own message is the most useful thing to show
+        print(f"careline: Telegram said: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        channel.close()
+    return 0 if ok else 1
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -227,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=lambda a: cmd_serve(a, demo=True))
     sp = sub.add_parser("serve", help="serve the production app (webhooks, API, scheduler)")
     serve_args(sp)
+    sp.add_argument("--telegram-polling", action="store_true",
+                    help="fetch Telegram updates by long polling (no public URL needed)")
     sp.set_defaults(func=cmd_serve)
     sp = sub.add_parser("chat", help="chat with the bot in the terminal as a customer")
     sp.add_argument("--lang", choices=["zh", "en"], default="zh")
@@ -253,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       "file (CSV text,intent or our YAML)")
     sp.add_argument("dataset")
     sp.set_defaults(func=cmd_nlu_eval)
+
+    tg = sub.add_parser("telegram", help="Telegram webhook registration")
+    tsub = tg.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)
+    sp = tsub.add_parser("set-webhook", help="point Telegram at URL (https) with the secret token")
+    sp.add_argument("url")
+    sp.set_defaults(func=cmd_telegram)
+    sp = tsub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to use polling)")
+    sp.set_defaults(func=cmd_telegram)
 
     db = sub.add_parser("db", help="database schema")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -192,12 +192,12 @@ class Pipeline:
         if msg.media:
             work.events.append(NewEvent("media_received", "customer",
                                         {"media": [m.to_dict() for m in msg.media]}))
-            if not text:
-                work.replies.append(Reply(bundle.message("media_received", lang)))
-                return work
-        if msg.kind == "unsupported":
+        if msg.kind == "unsupported" and not text:  # e.g. a voice note without recognition
             work.events.append(NewEvent("bad_input", "system", {"reason": "unsupported_type"}))
             work.replies.append(Reply(bundle.message("unsupported_type", lang)))
+            return work
+        if msg.media and not text:
+            work.replies.append(Reply(bundle.message("media_received", lang)))
             return work
         if text is not None:
             text = expand_number(bundle, conv.state or {}, text)

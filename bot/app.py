@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from bot import __version__
+from bot import __version__, telegram_webhook, wechat_webhook
 from bot.api import bench_router, router
 from bot.services import Services, build_services
 from bot.settings import Settings, get_settings
@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                   description="Customer-care bot for home-service businesses.")
     app.state.services = svc
     app.include_router(router)
+    # Always mounted: without their settings they answer 404 (DESIGN.md, section 3).
+    app.include_router(telegram_webhook.router)
+    app.include_router(wechat_webhook.router)
     if settings.bench_floor:
         app.include_router(bench_router)
 

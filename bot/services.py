@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,7 +41,28 @@ class Services:
         self.db.dispose()
 
 
-def make_channels(settings: Settings, db: Database) -> dict[str, Any]:
+class ScriptTemplates(Mapping[str, str]):
+    """WeChat template ids from the live scripts (``settings.wechat_templates``), then from
+    ``CARELINE_WECHAT_TEMPLATES``; read at send time, so a hot reload applies at once."""
+
+    def __init__(self, scripts: BundleHolder, fallback: Mapping[str, str]) -> None:
+        self.scripts, self.fallback = scripts, fallback
+
+    def _all(self) -> dict[str, str]:
+        return {**self.fallback, **self.scripts.bundle.settings.get("wechat_templates", {})}
+
+    def __getitem__(self, kind: str) -> str:
+        return self._all()[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def make_channels(settings: Settings, db: Database,
+                  scripts: BundleHolder | None = None) -> dict[str, Any]:
     """The web channel, plus Telegram and WeChat when their settings are present."""
     from bot.channels.web import WebChannel
 
@@ -54,7 +75,10 @@ def make_channels(settings: Settings, db: Database) -> dict[str, Any]:
             and settings.wechat_token is not None:
         from bot.channels.wechat import WeChatChannel
 
-        channels["wechat"] = WeChatChannel.from_settings(settings, db)
+        wechat = WeChatChannel.from_settings(settings, db)
+        if scripts is not None:
+            wechat.templates = ScriptTemplates(scripts, wechat.templates)
+        channels["wechat"] = wechat
     return channels
 
 
@@ -78,4 +102,4 @@ def build_services(settings: Settings, *, nlu: NLU | None = None, migrate: bool 
     nlu = nlu or make_nlu(settings)
     pipeline = Pipeline(db, nlu, scripts, tz=settings.tz, max_text_chars=settings.max_text_chars,
                         clock=clock)
-    return Services(settings, db, nlu, scripts, pipeline, make_channels(settings, db))
+    return Services(settings, db, nlu, scripts, pipeline, make_channels(settings, db, scripts))

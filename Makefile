@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench clean
+.PHONY: demo test check lint typecheck bench bench-channels clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -30,6 +30,9 @@ check: lint typecheck test  ## what CI gates on
 
 bench: $(STAMP)  ## throughput and latency of POST /api/chat vs a floor, SQLite and PostgreSQL
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-channels: $(STAMP)  ## Telegram delivery backlog under its limits (~6 min), WeChat webhook ack latency
+	$(BIN)/python -m bench.channels $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache careline-demo.db* careline.db*

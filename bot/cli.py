@@ -183,10 +183,29 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_nlu_parse(args: argparse.Namespace) -> int:
-    from nlu.builtin import default_nlu
+    from bot.services import ConfigError, make_nlu
 
-    print(json.dumps(default_nlu().parse(args.text).to_dict(), ensure_ascii=False, indent=2))
+    try:
+        engine = make_nlu(_settings())
+    except ConfigError as exc:
+        print(f"careline: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(engine.parse(args.text).to_dict(), ensure_ascii=False, indent=2))
+    getattr(engine, "close", lambda: None)()
     return 0
+
+
+def cmd_nlu_export_rasa(args: argparse.Namespace) -> int:
+    from bot.nlu_rasa_cli import run_export
+
+    return run_export(Path(args.dir))
+
+
+def cmd_nlu_import_rasa(args: argparse.Namespace) -> int:
+    from bot.nlu_rasa_cli import run_import
+
+    return run_import(Path(args.file), out=Path(args.out) if args.out else None, lang=args.lang,
+                      overwrite=args.force)
 
 
 def cmd_nlu_eval(args: argparse.Namespace) -> int:
@@ -303,6 +322,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_telegram)
     sp = tsub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to use polling)")
     sp.set_defaults(func=cmd_telegram)
+
+    sp = nsub.add_parser("export-rasa", help="write our training data as a Rasa 3.x project in DIR")
+    sp.add_argument("dir")
+    sp.set_defaults(func=cmd_nlu_export_rasa)
+    sp = nsub.add_parser("import-rasa", help="read Rasa NLU training data (YAML, Markdown or JSON; "
+                                              "file or folder) into our format")
+    sp.add_argument("file")
+    sp.add_argument("--out", help="folder to write intents_<lang>.yml to (default: report only)")
+    sp.add_argument("--lang", choices=["zh", "en"], help="language of every example")
+    sp.add_argument("--force", action="store_true", help="overwrite existing files in --out")
+    sp.set_defaults(func=cmd_nlu_import_rasa)
 
     db = sub.add_parser("db", help="database schema")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -34,6 +34,9 @@ class Services:
 
     def close(self) -> None:
         self.scripts.stop_watching()
+        close_nlu = getattr(self.nlu, "close", None)
+        if close_nlu is not None:
+            close_nlu()
         for channel in self.channels.values():
             close = getattr(channel, "close", None)
             if close is not None:
@@ -83,12 +86,16 @@ def make_channels(settings: Settings, db: Database,
 
 
 def make_nlu(settings: Settings) -> NLU:
-    if settings.nlu_backend == "rasa":
-        raise ConfigError(
-            "CARELINE_NLU_BACKEND=rasa is not available in this version yet; "
-            "unset it to use the built-in NLU")
+    """The engine CARELINE_NLU_BACKEND names; Rasa falls back to the built-in one when down."""
     from nlu.builtin import default_nlu
 
+    if settings.nlu_backend == "rasa":
+        from nlu.rasa import RasaConfigError, RasaHTTPNLU
+
+        try:
+            return RasaHTTPNLU.from_settings(settings, fallback=default_nlu())
+        except RasaConfigError as exc:
+            raise ConfigError(str(exc)) from exc
     return default_nlu()
 
 

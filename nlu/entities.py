@@ -1,32 +1,59 @@
-"""Rule-based entity extraction: date, time, time_of_day, phone, area, rooms, number.
+"""Rule-based entity extraction, Chinese and English, with character offsets.
 
 Pure regex on purpose: these values feed prices and bookings, so they must be
 exact and explainable, and a short sentence takes well under a millisecond.
-Offsets (``start``/``end``) index the caller's original string.
+Offsets (``start``/``end``) index the caller's original string; ``text`` is
+``original[start:end]``.
+
+Entities and their values:
+
+========================  ==========================================================
+``date``                  "YYYY-MM-DD", resolved in ``tz`` (:mod:`nlu.timex`)
+``time``                  "HH:MM" (24 h)
+``time_of_day``           "morning" | "afternoon" | "evening"
+``phone``                 E.164 "+<digits>", "+86..." for China (:mod:`nlu.entities_phone`)
+``area``                  float, square metres
+``rooms``                 int, bedrooms ("两室一厅" → 2, "studio" → 1)
+``floor``                 int, storey; ground = 1, basement = -1 (:mod:`nlu.entities_home`)
+``elevator``              bool, a lift in the building or not
+``money``                 {"amount": float, "currency": "CNY"|...} (:mod:`nlu.entities_measures`)
+``distance``              float, kilometres (miles converted)
+``item``                  {"item": id, "count": int} (:mod:`nlu.entities_items`)
+``from_address``          str, the place as written (:mod:`nlu.entities_places`)
+``to_address``            str, the place as written
+``number``                int | float, any other quantity
+========================  ==========================================================
+
+Overlaps: each character belongs to at most one entity, except that a date may share
+characters with a time or time of day (今晚8点). A more specific entity wins over a
+less specific one, so "6楼" is a ``floor`` and "500元" ``money``, not a ``number``.
+Numbers inside an address ("12 Baker St") are part of it and not reported.
+:func:`combined_datetime` joins a message's date and time ("YYYY-MM-DDTHH:MM").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from nlu.base import Entity
+from nlu.entities_home import find_elevator, find_floors
+from nlu.entities_items import find_items
+from nlu.entities_measures import find_distance, find_money
+from nlu.entities_phone import find_phones
+from nlu.entities_places import find_places
 from nlu.numerals import CN_DIGITS, CN_NUM_CHARS, EN_NUMBERS, parse_cn_number
 from nlu.timex import Candidate, find_dates, find_times
 
 # Full-width ASCII (１２：３０, ＰＭ) to ASCII, one char for one char so offsets survive.
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# The full-width comma stays: in Chinese it separates clauses ("$100，2k"), never thousands.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C} | {0x3000: 0x20}
 
 _CN = f"[{CN_NUM_CHARS}]"
 _CN_ROOM = "[一二两三四五六七八九十]"
-
-_CN_MOBILE = re.compile(
-    r"(?<![\d+])(?:(?:\+|00)\s*86[\s-]*)?(?P<a>1[3-9]\d)[\s-]?(?P<b>\d{4})[\s-]?(?P<c>\d{4})(?!\d)"
-)
-_INTL_PHONE = re.compile(r"(?<![\d+\w])\+\d{1,3}(?:[\s-]?\d{2,5}){1,5}(?!\d)")
 
 _AREA = re.compile(
     rf"(?<![\d.])(?P<n>\d+(?:\.\d+)?|{_CN}{{1,6}})\s*"
@@ -55,7 +82,9 @@ _MEASURES = re.compile(
 )
 
 _PRIORITY = {
-    "phone": 0, "date": 1, "time": 2, "area": 3, "rooms": 4, "time_of_day": 5, "number": 6,
+    "phone": 0, "date": 1, "time": 2, "area": 3, "rooms": 4, "floor": 5, "money": 6,
+    "distance": 7, "item": 8, "elevator": 9, "time_of_day": 10, "number": 11,
+    "from_address": 12, "to_address": 13,
 }
 # A date and a clock time may share characters: 今晚8点 is both "today" and "20:00".
 _MAY_OVERLAP = {frozenset({"date", "time"}), frozenset({"date", "time_of_day"})}
@@ -71,15 +100,6 @@ def local_today(now: datetime, tz: str) -> date:
     zone = _zone(tz)
     local = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
     return local.date()
-
-
-def _phones(text: str) -> Iterator[Candidate]:
-    for m in _CN_MOBILE.finditer(text):
-        yield "phone", "+86" + m["a"] + m["b"] + m["c"], m.start(), m.end()
-    for m in _INTL_PHONE.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 8 <= len(digits) <= 15:
-            yield "phone", "+" + digits, m.start(), m.end()
 
 
 def _cn_or_int(token: str) -> int | None:
@@ -112,6 +132,8 @@ def _rooms(text: str) -> Iterator[Candidate]:
 def _numbers(text: str) -> Iterator[Candidate]:
     for m in _ARABIC.finditer(text):
         raw = m.group().replace(",", "")
+        if len(raw) > 18:
+            continue  # a pasted digit string, not a quantity (and int() refuses > 4300 digits)
         value: int | float = float(raw) if "." in raw else int(raw)
         yield "number", value, m.start(), m.end()
     for m in _CN_RUN.finditer(text):
@@ -153,21 +175,46 @@ def _resolve(candidates: Iterable[Candidate], size: int) -> list[Candidate]:
     return kept
 
 
+def _with_places(kept: list[Candidate], norm: str, text: str) -> list[Candidate]:
+    """Add from/to places, bounded by the other entities; drop numbers inside them."""
+    places = find_places(norm, [(c[2], c[3]) for c in kept if c[0] != "number"], text)
+    if not places:
+        return kept
+    inside = [
+        c for c in kept if c[0] == "number" and any(p[2] <= c[2] and c[3] <= p[3] for p in places)
+    ]
+    merged = [c for c in kept if c not in inside] + places
+    merged.sort(key=lambda c: (c[2], _PRIORITY[c[0]]))
+    return merged
+
+
 def extract(text: str, now: datetime, tz: str = "Asia/Shanghai") -> list[Entity]:
     """Extract entities from ``text``; relative dates resolve against ``now`` in ``tz``.
 
-    Values: date "YYYY-MM-DD", time "HH:MM", time_of_day "morning"|"afternoon"|"evening",
-    phone "+<digits>", area float m², rooms int, number int|float.
+    Values are listed in the module docstring. Any ``str`` gives a list, never an error.
     """
     if not text or text.isspace():
         return []
     norm = text.translate(_FULLWIDTH)
     today = local_today(now, tz)
     candidates: list[Candidate] = [
-        *_phones(norm), *find_dates(norm, today), *find_times(norm), *_areas(norm),
-        *_rooms(norm), *_numbers(norm),
+        *find_phones(norm), *find_dates(norm, today), *find_times(norm), *_areas(norm),
+        *_rooms(norm), *find_floors(norm), *find_money(norm), *find_distance(norm),
+        *find_items(norm), *find_elevator(norm), *_numbers(norm),
     ]
-    return [
-        Entity(kind, value, start, end, text[start:end])
-        for kind, value, start, end in _resolve(candidates, len(norm))
-    ]
+    kept = _with_places(_resolve(candidates, len(norm)), norm, text)
+    return [Entity(kind, value, start, end, text[start:end]) for kind, value, start, end in kept]
+
+
+def combined_datetime(entities: Sequence[Entity]) -> str | None:
+    """"YYYY-MM-DDTHH:MM" when the message has exactly one date and one clock time, else None.
+
+    >>> from datetime import datetime
+    >>> combined_datetime(extract("后天下午三点", datetime(2026, 11, 23, 10)))
+    '2026-11-25T15:00'
+    """
+    dates = [e for e in entities if e.entity == "date"]
+    times = [e for e in entities if e.entity == "time"]
+    if len(dates) != 1 or len(times) != 1:
+        return None
+    return f"{dates[0].value}T{times[0].value}"

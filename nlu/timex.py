@@ -8,7 +8,7 @@ never lands in the past: "12月5号" asked in December after the 5th means next 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 from nlu.numerals import parse_cn_number
@@ -172,28 +172,39 @@ def _weekday(today: date, weekday: int, weeks_ahead: int) -> date:
     return monday + timedelta(days=7 * weeks_ahead + weekday)
 
 
+_DIGIT = re.compile(r"\d")
+_NONE: tuple[re.Match[str], ...] = ()
+
+
+def _scan(rx: re.Pattern[str], text: str, needed: bool) -> Iterable[re.Match[str]]:
+    """``rx.finditer(text)``, skipped when a cheap test shows the pattern cannot match."""
+    return rx.finditer(text) if needed else _NONE
+
+
 def find_dates(text: str, today: date) -> Iterator[Candidate]:
     """Date candidates, most specific patterns first (ISO before month/day before day)."""
-    for m in _ISO.finditer(text):
+    digit = _DIGIT.search(text) is not None
+    has_month = "月" in text
+    for m in _scan(_ISO, text, digit):
         found = _valid(int(m["y"]), int(m["m"]), int(m["d"]))
         if found:
             yield "date", found.isoformat(), m.start(), m.end()
-    for m in _ZH_YMD.finditer(text):
+    for m in _scan(_ZH_YMD, text, has_month):
         month, day = _num(m["m"]), _num(m["d"])
         year = _num(m["y"]) if m["y"] else None
         if month and day and (found := _month_day(today, month, day, year)):
             yield "date", found.isoformat(), m.start(), m.end()
     for rx in (_EN_MONTH_DAY, _EN_DAY_MONTH):
-        for m in rx.finditer(text):
-            month = _MONTHS_EN[m["mon"][:3].lower()]
+        for m in _scan(rx, text, digit):
+            month_en = _MONTHS_EN[m["mon"][:3].lower()]
             year = int(m["y"]) if m["y"] else None
-            if found := _month_day(today, month, int(m["d"]), year):
+            if found := _month_day(today, month_en, int(m["d"]), year):
                 yield "date", found.isoformat(), m.start(), m.end()
-    for m in _SLASH_MD.finditer(text):
+    for m in _scan(_SLASH_MD, text, "/" in text):
         year = int(m["y"]) if m["y"] else None
         if found := _month_day(today, int(m["m"]), int(m["d"]), year):
             yield "date", found.isoformat(), m.start(), m.end()
-    for m in _ZH_REL_MONTH.finditer(text):
+    for m in _scan(_ZH_REL_MONTH, text, has_month):
         day = _num(m["d"])
         if day is None:
             continue
@@ -204,11 +215,11 @@ def find_dates(text: str, today: date) -> Iterator[Candidate]:
             found = _day_of_month(today, day)
         if found:
             yield "date", found.isoformat(), m.start(), m.end()
-    for m in _ZH_DAY.finditer(text):
+    for m in _scan(_ZH_DAY, text, "号" in text or "號" in text or "日" in text):
         day = int(m["dn"]) if m["dn"] else _num(m["dc"])
         if day and (found := _day_of_month(today, day)):
             yield "date", found.isoformat(), m.start(), m.end()
-    for m in _EN_THE_DAY.finditer(text):
+    for m in _scan(_EN_THE_DAY, text, digit):
         if found := _day_of_month(today, int(m["d"])):
             yield "date", found.isoformat(), m.start(), m.end()
     for m in _ZH_RELATIVE.finditer(text):
@@ -222,13 +233,16 @@ def find_dates(text: str, today: date) -> Iterator[Candidate]:
 
 
 def _weekdays(text: str, today: date) -> Iterator[Candidate]:
-    for m in _ZH_WEEKDAY.finditer(text):
+    zh_week = "周" in text or "星期" in text or "礼拜" in text
+    for m in _scan(_ZH_WEEKDAY, text, zh_week):
         pre = m["pre"] or ""
         if pre.startswith("上"):
             continue  # last week: never a booking date
         wd = 5 if m["d"] == "末" else (int(m["d"]) - 1 if m["d"].isdigit() else _WEEKDAY_ZH[m["d"]])
         yield "date", _weekday(today, wd, pre.count("下")).isoformat(), m.start(), m.end()
-    for m in _EN_WEEKDAY.finditer(text):
+    lower = text.lower()
+    en_week = any(stem in lower for stem in ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekend"))
+    for m in _scan(_EN_WEEKDAY, text, en_week):
         pre = (m["pre"] or "").lower()
         word = m["d"].lower()
         full = word.endswith("day") or word == "weekend"
@@ -276,7 +290,9 @@ def _en_hour(h: int, ap: str | None, period: str | None) -> int:
 
 def find_times(text: str) -> Iterator[Candidate]:
     """Clock-time candidates ("HH:MM"), then bare parts of day ("time_of_day")."""
-    for m in _COLON_TIME.finditer(text):
+    digit = _DIGIT.search(text) is not None
+    lower = text.lower()
+    for m in _scan(_COLON_TIME, text, ":" in text or "：" in text):
         h, minute = int(m["h"]), int(m["m"])
         if m["ap"]:
             hour: int | None = _en_hour(h, m["ap"], None)
@@ -284,14 +300,14 @@ def find_times(text: str) -> Iterator[Candidate]:
             hour = _hour_zh(h, m["p"], bare_digit=len(m["h"]) == 1)
         if hour is not None and (value := _hhmm(hour, minute)):
             yield "time", value, m.start(), m.end()
-    for m in _EN_AMPM.finditer(text):
+    for m in _scan(_EN_AMPM, text, digit):
         if (value := _hhmm(_en_hour(int(m["h"]), m["ap"], None), 0)) and int(m["h"]) <= 12:
             yield "time", value, m.start(), m.end()
-    for m in _ZH_TIME.finditer(text):
+    for m in _scan(_ZH_TIME, text, "点" in text or "點" in text or "时" in text or "時" in text):
         if (c := _zh_time(m)) is not None:
             yield c
-    for rx in (_EN_AT, _EN_OCLOCK):
-        for m in rx.finditer(text):
+    for rx, needed in ((_EN_AT, digit), (_EN_OCLOCK, "clock" in lower)):
+        for m in _scan(rx, text, needed):
             spoken = _num(m["h"])
             if spoken is None or spoken > 24:
                 continue
@@ -302,7 +318,7 @@ def find_times(text: str) -> Iterator[Candidate]:
                 period = before["w"].lower()
             if value := _hhmm(_en_hour(spoken, None, period) % 24, 0):
                 yield "time", value, m.start("h"), m.end()
-    for m in _EN_NOON.finditer(text):
+    for m in _scan(_EN_NOON, text, "noon" in lower or "midday" in lower or "midnight" in lower):
         yield "time", "00:00" if m["w"].lower() == "midnight" else "12:00", m.start(), m.end()
     for m in _ZH_TOD.finditer(text):
         yield "time_of_day", _ZH_TOD_KIND[m.group()], m.start(), m.end()

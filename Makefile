@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench bench-channels clean
+.PHONY: demo test check lint typecheck bench bench-channels bench-nlu clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -33,6 +33,9 @@ bench: $(STAMP)  ## throughput and latency of POST /api/chat vs a floor, SQLite 
 
 bench-channels: $(STAMP)  ## Telegram delivery backlog under its limits (~6 min), WeChat webhook ack latency
 	$(BIN)/python -m bench.channels $(BENCH_ARGS)
+
+bench-nlu: $(STAMP)  ## NLU accuracy (own, Banking77, waimai, GoEmotions), latency and memory
+	$(BIN)/python -m bench.nlu $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache careline-demo.db* careline.db*

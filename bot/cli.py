@@ -211,7 +211,13 @@ def cmd_nlu_import_rasa(args: argparse.Namespace) -> int:
 def cmd_nlu_eval(args: argparse.Namespace) -> int:
     from bot.nlu_eval import run_eval
 
-    return run_eval(Path(args.dataset))
+    return run_eval(args.dataset, seed=args.seed, json_out=Path(args.json) if args.json else None)
+
+
+def cmd_nlu_train(args: argparse.Namespace) -> int:
+    from bot.nlu_eval import run_train
+
+    return run_train(Path(args.data_dir) if args.data_dir else None)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -310,10 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp = nsub.add_parser("parse", help="print the parse of TEXT as JSON (/model/parse shape)")
     sp.add_argument("text")
     sp.set_defaults(func=cmd_nlu_parse)
-    sp = nsub.add_parser("eval", help="accuracy, per-intent F1 and confusion for a labelled "
-                                      "file (CSV text,intent or our YAML)")
-    sp.add_argument("dataset")
+    sp = nsub.add_parser("eval", help="accuracy, macro-F1, per-class scores, confusion and a chart: "
+                                      "own | banking77 | waimai | goemotions | FILE")
+    sp.add_argument("dataset", help="own (held-out split of our data), banking77, waimai, "
+                                    "goemotions (from CARELINE_EVALDATA_DIR or ../shared/evaldata), "
+                                    "or a labelled file (CSV/TSV text,intent or our YAML)")
+    sp.add_argument("--seed", type=int, default=0, help="split seed")
+    sp.add_argument("--json", help="also write the report as JSON to this file")
     sp.set_defaults(func=cmd_nlu_eval)
+    sp = nsub.add_parser("train", help="retrain the built-in engine, refresh its cache, report "
+                                       "held-out accuracy per language")
+    sp.add_argument("--data-dir", help="folder of intents_<lang>.yml (default: shipped data)")
+    sp.set_defaults(func=cmd_nlu_train)
 
     tg = sub.add_parser("telegram", help="Telegram webhook registration")
     tsub = tg.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)

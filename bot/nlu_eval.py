@@ -1,49 +1,191 @@
-"""``careline nlu eval DATASET``: score the NLU on a labelled file, with progress and a chart."""
+"""``careline nlu eval DATASET`` and ``careline nlu train``: scores, tables and console charts.
+
+DATASET is a labelled file (CSV/TSV ``text,intent`` or our YAML; scored with the
+default engine) or one of :data:`NAMED`: ``own`` (held-out split of the shipped
+data), ``banking77``, ``waimai`` and ``goemotions`` (read from ``../shared/evaldata``
+or ``$CARELINE_EVALDATA_DIR``). Progress goes to stderr, results to stdout; exit 2
+when the data is missing or malformed.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nlu.base import NLU, ParseResult
+from nlu.evaluate import ClassScore, Report
+from nlu.train import Progress
 
 BAR = 30
+NAMED = ("own", "banking77", "waimai", "goemotions")
+#: Acceptance targets (the NLU issue); printed next to the measured figures.
+TARGETS = {"own_accuracy": 0.95, "banking77_accuracy": 0.90, "waimai_accuracy": 0.88,
+           "waimai_negative_recall": 0.90}
+_EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
-class _Progress:
-    """Wraps an NLU to show how far a long evaluation has got (on stderr)."""
-
-    def __init__(self, nlu: NLU, total: int) -> None:
-        self.nlu, self.total, self.done = nlu, total, 0
-        self.step = max(1, total // 50)
-
-    def parse(self, text: str, **kwargs: Any) -> ParseResult:
-        self.done += 1
-        if self.done % self.step == 0 or self.done == self.total:
-            filled = BAR * self.done // self.total
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (BAR - filled)}] {self.done}/{self.total}")
-            if self.done == self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        return self.nlu.parse(text, **kwargs)
+def bar(value: float, width: int = BAR) -> str:
+    """``value`` in [0, 1] as a bar of ``width`` cells with 1/8-cell resolution."""
+    eighths = round(max(0.0, min(1.0, value)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
 
 
-def f1_chart(per_class: dict[str, Any]) -> str:
-    """Per-intent F1 as horizontal bars, worst first, so weak intents stand out."""
-    rows = sorted(per_class.items(), key=lambda kv: kv[1].f1)
-    width = max((len(name) for name, _ in rows), default=6)
-    return "\n".join(f"{name:<{width}} {'█' * round(s.f1 * BAR):<{BAR}} {s.f1:.2f}"
-                     for name, s in rows)
+def chart(rows: Mapping[str, float], *, target: float | None = None) -> str:
+    """Labelled bars, in the given order; ``target`` adds a PASS/FAIL mark per row."""
+    width = max((len(k) for k in rows), default=6)
+    lines = []
+    for name, value in rows.items():
+        mark = "" if target is None else ("  ok" if value >= target else f"  < {target:.2f}")
+        lines.append(f"{name:<{width}} {bar(value)} {value:.3f}{mark}")
+    return "\n".join(lines)
 
 
-def run_eval(path: Path) -> int:
+def f1_chart(per_class: Mapping[str, ClassScore]) -> str:
+    """Per-class F1 as horizontal bars, worst first, so weak classes stand out."""
+    return chart(dict(sorted(((n, s.f1) for n, s in per_class.items()), key=lambda kv: kv[1])))
+
+
+class StderrProgress(Progress):
+    """Stage lines and a ``[####....] done/total`` bar on stderr."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.started = time.perf_counter()
+
+    def stage(self, message: str) -> None:
+        self.stream.write(f"[{time.perf_counter() - self.started:6.1f}s] {message}\n")
+        self.stream.flush()
+
+    def tick(self, done: int, total: int) -> None:
+        """A bar redrawn in place on a terminal; a line per 10 % when stderr is a file."""
+        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        step = max(1, total // (50 if tty else 10))
+        if done % step and done != total:
+            return
+        filled = BAR * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}"
+        if tty:
+            self.stream.write(f"\r{line}" + ("\n" if done == total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _verdict(value: float, target: float) -> str:
+    return f"{value:.3f} (target ≥ {target:.2f}: {'PASS' if value >= target else 'FAIL'})"
+
+
+def print_report(report: Report, title: str, *, max_errors: int = 20) -> None:
+    """Table, confusion (a matrix up to 20 classes, else the top-20 confused pairs), chart."""
+    print(f"\n== {title} ==")
+    print(report.format(max_errors=max_errors))
+    print()
+    if len(report.per_class) <= 20:
+        print(report.confusion_table())
+    else:
+        print("most confused pairs (expected → predicted: count):")
+        for expected, got, count in report.top_confusions(20):
+            print(f"  {count:4d}  {expected} → {got}")
+    print("\nF1 per intent (worst first):")
+    print(f1_chart(report.per_class))
+
+
+# -- the named evaluations ---------------------------------------------------------------------
+
+
+def _eval_own(seed: int, progress: Progress) -> dict[str, Any]:
+    from nlu.train import evaluate_own
+
+    result = evaluate_own(seed=seed, progress=progress)
+    for lang, report in result.per_lang.items():
+        print_report(report, f"own data, held-out {lang} (seed {seed}, 20 % per intent)")
+    print(f"\ntrained on {result.n_train} examples in {result.train_seconds:.1f} s"
+          + (f"; {result.dropped} test texts also in training were dropped" if result.dropped else ""))
+    print("\nheld-out accuracy per language:")
+    print(chart({lang: r.accuracy for lang, r in result.per_lang.items()},
+                target=TARGETS["own_accuracy"]))
+    return {"per_lang": {lang: r.to_dict() for lang, r in result.per_lang.items()},
+            "train_seconds": round(result.train_seconds, 2), "n_train": result.n_train,
+            "ok": all(r.accuracy >= TARGETS["own_accuracy"] for r in result.per_lang.values())}
+
+
+def _eval_banking77(seed: int, progress: Progress) -> dict[str, Any]:
+    from nlu.train import evaluate_banking77
+
+    result = evaluate_banking77(seed=seed, progress=progress)
+    print_report(result.report, "Banking77 test (trained on Banking77 train)", max_errors=0)
+    print(f"\ntraining: {result.n_train} rows in {result.train_seconds:.1f} s, "
+          f"peak RSS {result.peak_rss_mb:.0f} MB")
+    print("accuracy " + _verdict(result.report.accuracy, TARGETS["banking77_accuracy"]))
+    print(chart({"careline": result.report.accuracy, "Rasa DIET (PEERS)": 0.891,
+                 "sklearn LR (PEERS)": 0.913}))
+    return {"report": result.report.to_dict(), "train_seconds": round(result.train_seconds, 2),
+            "peak_rss_mb": round(result.peak_rss_mb, 1),
+            "ok": result.report.accuracy >= TARGETS["banking77_accuracy"]}
+
+
+def _eval_waimai(seed: int, progress: Progress) -> dict[str, Any]:
+    from nlu.train import evaluate_waimai
+
+    result = evaluate_waimai(seed=seed, progress=progress)
+    v = result.validation
+    print_report(result.trained, f"waimai_10k held-out, trained model (seed {seed})", max_errors=10)
+    print(f"\nthreshold P(negative) ≥ {v.threshold:.2f}, chosen on {v.rows} validation rows of the "
+          f"training part (val accuracy {v.accuracy:.3f}, negative recall {v.negative_recall:.3f}); "
+          f"trained on {result.n_train} rows in {result.train_seconds:.1f} s")
+    print_report(result.lexicon, "waimai_10k held-out, shipped lexicon (no training)", max_errors=10)
+    neg, lex_neg = result.trained.per_class["negative"], result.lexicon.per_class["negative"]
+    print("\n" + "\n".join([
+        "trained accuracy        " + _verdict(result.trained.accuracy, TARGETS["waimai_accuracy"]),
+        "trained negative recall " + _verdict(neg.recall, TARGETS["waimai_negative_recall"]),
+        f"lexicon accuracy {result.lexicon.accuracy:.3f}, negative recall {lex_neg.recall:.3f}"]))
+    print(chart({"trained accuracy": result.trained.accuracy, "trained neg. recall": neg.recall,
+                 "lexicon accuracy": result.lexicon.accuracy, "lexicon neg. recall": lex_neg.recall}))
+    return {"trained": result.trained.to_dict(), "lexicon": result.lexicon.to_dict(),
+            "threshold": v.threshold, "validation": {"accuracy": v.accuracy,
+                                                     "negative_recall": v.negative_recall},
+            "train_seconds": round(result.train_seconds, 2),
+            "ok": result.trained.accuracy >= TARGETS["waimai_accuracy"]
+            and neg.recall >= TARGETS["waimai_negative_recall"]}
+
+
+def _eval_goemotions(seed: int, progress: Progress) -> dict[str, Any]:
+    from nlu.train import evaluate_goemotions
+
+    result = evaluate_goemotions(progress=progress)
+    a = result.anger
+    print(f"\n== GoEmotions test: lexicon anger flag vs anger/annoyance ({result.positives} of "
+          f"{result.rows} comments) ==")
+    print(f"precision {a.precision:.3f}   recall {a.recall:.3f}   F1 {a.f1:.3f}   "
+          f"accuracy {a.accuracy:.3f}")
+    print(f"\n{'':>14}{'flagged':>9}{'not':>7}\n{'angry':>14}{a.tp:9d}{a.fn:7d}\n"
+          f"{'not angry':>14}{a.fp:9d}{a.tn:7d}\n")
+    print(chart({"precision": a.precision, "recall": a.recall, "F1": a.f1}))
+    missed = [t for t, e, _ in result.errors if e][:5]
+    wrong = [t for t, e, _ in result.errors if not e][:5]
+    print("\nmissed (angry, not flagged):\n" + "\n".join(f"  {t[:100]}" for t in missed))
+    print("false alarms:\n" + "\n".join(f"  {t[:100]}" for t in wrong))
+    return {"anger": a.to_dict(), "rows": result.rows, "positives": result.positives}
+
+
+_RUNNERS: dict[str, Callable[[int, Progress], dict[str, Any]]] = {
+    "own": _eval_own, "banking77": _eval_banking77, "waimai": _eval_waimai,
+    "goemotions": _eval_goemotions,
+}
+
+
+def _eval_file(path: Path) -> dict[str, Any] | int:
     from nlu.builtin import default_nlu
     from nlu.dataset import DataError, load_dataset
-    from nlu.evaluate import evaluate
+    from nlu.evaluate import score
 
     if not path.exists():
-        print(f"careline: {path} does not exist", file=sys.stderr)
+        print(f"careline: {path} does not exist (or name one of: {', '.join(NAMED)})",
+              file=sys.stderr)
         return 2
     try:
         examples = load_dataset(path)
@@ -53,8 +195,73 @@ def run_eval(path: Path) -> int:
     if not examples:
         print(f"careline: {path} has no labelled examples", file=sys.stderr)
         return 2
-    report = evaluate(_Progress(default_nlu(), len(examples)), examples)
-    print(report.format())
-    print("\nF1 per intent (worst first):")
-    print(f1_chart(report.per_class))
+    progress = StderrProgress()
+    nlu = default_nlu()
+    predictions = []
+    for i, (text, expected) in enumerate(examples, start=1):
+        predictions.append((text, expected, nlu.parse(text).intent.name))
+        progress.tick(i, len(examples))
+    report = score(predictions)
+    print_report(report, f"{path} (default engine)", max_errors=50)
+    return {"report": report.to_dict()}
+
+
+def run_eval(dataset: str | Path, *, seed: int = 0, json_out: Path | None = None) -> int:
+    """Evaluate on a labelled file or a named dataset; 0 when done, 2 when data is missing."""
+    from nlu.dataset import DataError
+    from nlu.evaldata import DatasetMissing
+
+    name = str(dataset)
+    started = time.perf_counter()
+    result: dict[str, Any] | int
+    if name in _RUNNERS:
+        try:
+            result = _RUNNERS[name](seed, StderrProgress())
+        except DatasetMissing as exc:
+            print(f"careline: skipped, dataset missing: {exc}", file=sys.stderr)
+            return 2
+        except DataError as exc:
+            print(f"careline: {exc}", file=sys.stderr)
+            return 2
+    else:
+        result = _eval_file(Path(dataset))
+    if isinstance(result, int):
+        return result
+    if json_out is not None:
+        payload = {"dataset": name, "seed": seed,
+                   "seconds": round(time.perf_counter() - started, 2), **result}
+        json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+def run_train(data_dir: Path | None = None) -> int:
+    """``careline nlu train``: train from the YAML, write the cache, report counts and
+    held-out accuracy per language; 2 when the data is missing or malformed."""
+    from nlu.dataset import DATA_DIR, DataError
+    from nlu.train import evaluate_own, train_default
+
+    data_dir = data_dir or DATA_DIR
+    progress = StderrProgress()
+    try:
+        trained = train_default(data_dir, progress=progress)
+        progress.stage("scoring a held-out split (seed 0) with a second model")
+        held_out = evaluate_own(data_dir, progress=progress)
+    except (DataError, OSError) as exc:
+        print(f"careline: {exc}", file=sys.stderr)
+        return 2
+    intents = sorted({i for counts in trained.counts.values() for i in counts})
+    langs = sorted(trained.counts)
+    print(f"examples per intent in {data_dir}:")
+    print(f"{'intent':<16}" + "".join(f"{lang:>6}" for lang in langs))
+    for intent in intents:
+        print(f"{intent:<16}" + "".join(f"{trained.counts[lang][intent]:>6}" for lang in langs))
+    print(f"{'total':<16}" + "".join(f"{sum(trained.counts[lang].values()):>6}" for lang in langs))
+    features = sum(len(b.features) for b in trained.model.blocks)
+    print(f"\ntrained in {trained.seconds:.1f} s: {len(trained.model.classes)} intents, "
+          f"{features} features")
+    print(f"cache: {trained.cache_file}" if trained.cache_file else
+          "cache: not written (directory not writable); the engine will train at start-up")
+    print("\nheld-out accuracy per language (80/20 split, seed 0):")
+    print(chart({lang: r.accuracy for lang, r in held_out.per_lang.items()},
+                target=TARGETS["own_accuracy"]))
     return 0

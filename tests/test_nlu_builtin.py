@@ -225,3 +225,84 @@ def test_default_nlu_is_one_shared_engine(monkeypatch, cache_dir):
     assert len(seen) == 4
     assert all(engine is seen[0] for engine in seen)
     assert default_nlu() is seen[0]
+
+
+# -- the trainable engine -------------------------------------------------------------------
+
+TOY = [(t, "card_arrival") for t in ("where is my card", "my card has not arrived", "card still not here",
+                                      "when will my card come", "card delivery taking long")] + \
+      [(t, "exchange_rate") for t in ("what is the exchange rate", "rate for euros", "how much is a dollar in pounds",
+                                       "exchange rate today", "currency conversion rate")]
+
+
+def test_from_examples_trains_on_any_labels_without_our_rules():
+    engine = BuiltinNLU.from_examples(TOY, threshold=0.0)
+    assert set(engine.intents) == {"card_arrival", "exchange_rate"}
+    assert engine.rules.rules == []  # the shipped rules speak our intents, not these
+    assert engine.parse("has my card arrived yet").intent.name == "card_arrival"
+    assert engine.parse("euro exchange rate please").intent.name == "exchange_rate"
+    assert engine.parse("转人工").intent.name in {"card_arrival", "exchange_rate"}  # no rule fired
+
+
+def test_from_examples_can_apply_the_shipped_rules():
+    engine = BuiltinNLU.from_examples(load_training_data(DATA_DIR)[::3], rules=True)
+    assert engine.rules.rules
+    assert engine.parse("转人工").intent.name == "human"
+
+
+def test_from_examples_threshold_gives_out_of_scope():
+    engine = BuiltinNLU.from_examples(TOY, threshold=0.99)
+    assert engine.parse("where is my card").intent.name == "out_of_scope"
+
+
+def test_engine_reuses_a_trained_model():
+    first = BuiltinNLU.from_examples(TOY, threshold=0.0)
+    second = BuiltinNLU(model=first.model, threshold=0.0, rules=False)
+    assert second.rank("rate for yen") == first.rank("rate for yen")
+
+
+# -- jieba ----------------------------------------------------------------------------------
+
+def test_jieba_initialises_quietly_into_the_careline_cache(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import nlu.features as f; print(f.zh_words(f.normalize('我想预约下周六保洁')))")
+    env = {"CARELINE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, check=True)
+    assert done.stderr == ""  # no "Building prefix dict..." chatter, no warnings
+    assert "预约" in done.stdout and "保洁" in done.stdout and "预约 下" in done.stdout
+    assert (tmp_path / "careline-jieba.cache").exists()
+
+
+def test_chinese_features_combine_jieba_words_and_characters():
+    from nlu.features import han_ngrams, normalize, zh_words
+
+    norm = normalize("帮我book一个保洁 2室1厅")
+    assert {"保洁", "一个 保洁"} <= set(zh_words(norm))  # words and word bigrams
+    assert {"保", "保洁", "0室", "室0"} <= set(han_ngrams(norm))  # characters, digits folded
+    assert zh_words(normalize("10:30 book it")) == []  # no ideograph: no jieba at all
+
+
+# -- bad input ------------------------------------------------------------------------------
+
+BAD_INPUT = [
+    "", " ", "\x00" * 50, bytes(range(256)).decode("latin-1"), "\ufffd" * 300,
+    "我想book一个cleaning тоже 予約 예약 حجز", "保洁" * 3000, "a" * 50_000, "🧹" * 500 + "多少钱",
+    "\u200b\u200c\u200d\u2060", "\U0010ffff\U000e0001", "SELECT * FROM users; --", "<script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("text", BAD_INPUT, ids=range(len(BAD_INPUT)))
+def test_bad_input_returns_a_valid_parse(nlu, text):
+    result = nlu.parse(text, now=NOW)
+    assert result.intent.name in CONTRACT_INTENTS
+    assert 0.0 <= result.intent.confidence <= 1.0
+    assert result.intent_ranking[0] == result.intent
+    assert result.to_dict()["intent"]["name"] == result.intent.name
+
+
+def test_unsure_input_is_out_of_scope(nlu):
+    for text in ["\x00\x01\x02", "ЖЖЖ ЖЖЖ", "%%%% #### @@@@", "qzxv"]:
+        assert nlu.parse(text).intent.name == "out_of_scope", text

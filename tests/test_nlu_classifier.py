@@ -54,10 +54,57 @@ def test_pure_python_probabilities_match_sklearn_on_training_texts():
 
 
 def test_unknown_text_falls_back_to_the_intercepts(tiny_data):
-    model = classifier.train(load_training_data(tiny_data))
+    model = classifier.train(load_training_data(tiny_data), weights={"concept": 0})
     probs = model.predict_proba("ЖЖЖ")  # no known feature at all
     assert sum(probs) == pytest.approx(1.0)
     assert model.decision("ЖЖЖ") == list(model.intercept)
+
+
+def test_text_without_domain_words_carries_only_the_no_domain_concept(tiny_data):
+    model = classifier.train(load_training_data(tiny_data))
+    assert set(model.vectorize("ЖЖЖ")) == {("concept", "c:none")}
+
+
+# Typos, voice-to-text, mixed scripts, digits, emoji, full-width, and no features at all.
+PROBES = [
+    "我想预约下周六保洁，两室一厅多少钱", "那个我想取消一下预越", "帮我book一个cleaning 周六",
+    "how mcuh to move a 2 bed flat", "CANCEL MY BOOKING!!!", "Ｈｅｌｌｏ　ｗｏｒｌｄ", "👍👍 thanks",
+    "10:30", "12月5号 3点", "ЖЖЖ", "", "积分 points 多少", "师傅到哪了？？", "not bad at all",
+]
+
+
+@pytest.mark.parametrize("weights", [None, {"zhw": 0.5, "char": 0.3}])
+def test_features_identical_between_training_and_inference(weights):
+    """The vector scikit-learn trained on is the vector the pure-Python scorer builds."""
+    examples = load_training_data(DATA_DIR)
+    pipeline, blocks = fit_sklearn(examples, weights=weights)
+    model = export(pipeline, blocks)
+    union = pipeline.named_steps["features"]
+    names = [(block, feature) for block in blocks
+             for feature in union.named_transformers[block].get_feature_names_out()]
+    for text in PROBES + [t for t, _ in examples[::97]]:
+        row = union.transform([normalize(text)]).tocoo()
+        trained = {names[col]: float(v) for col, v in zip(row.col, row.data, strict=True)}
+        served = model.vectorize(text)
+        assert set(served) == set(trained), text
+        assert all(abs(served[k] - trained[k]) < 1e-5 for k in trained), text
+
+
+def test_binary_model_matches_sklearn_probabilities():
+    examples = [("很好吃 还会再来", "positive"), ("太难吃了", "negative"), ("送得很快 不错", "positive"),
+                ("等了两个小时 凉了", "negative"), ("great food", "positive"), ("awful, cold", "negative")]
+    pipeline, blocks = fit_sklearn(examples)
+    model = export(pipeline, blocks)
+    assert model.classes == ("negative", "positive")
+    for text in ["好吃", "太慢了 凉了", "great", "ЖЖЖ"]:
+        expected = pipeline.predict_proba([normalize(text)])[0]
+        assert model.predict_proba(text) == pytest.approx(list(expected), abs=1e-6)
+
+
+def test_unknown_block_weight_is_rejected():
+    with pytest.raises(ValueError, match="unknown feature block 'nope'"):
+        classifier.block_weights({"nope": 1.0})
+    assert "lex" not in classifier.block_weights({"lex": 0})
 
 
 def test_model_survives_a_json_round_trip(tiny_data):

@@ -10,10 +10,10 @@ from nlu.rules import RuleSet
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_contract_intent_has_at_least_20_examples(lang):
+def test_every_contract_intent_has_at_least_40_examples(lang):
     counts = Counter(intent for _, intent in load_intents_file(DATA_DIR / f"intents_{lang}.yml"))
     assert set(counts) == set(CONTRACT_INTENTS)
-    assert {i: n for i, n in counts.items() if n < 20} == {}
+    assert {i: n for i, n in counts.items() if n < 40} == {}
 
 
 def test_no_sentence_is_labelled_with_two_intents():

@@ -19,6 +19,7 @@ from bot import metrics
 from bot.channels.telegram import TelegramChannel
 from bot.pipeline import Pipeline
 from bot.services import Services
+from bot.webhook_body import MAX_BODY_BYTES, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ router = APIRouter()
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: Real updates are a few kB; anything this big is not from Telegram.
-MAX_BODY_BYTES = 1024 * 1024
 
 
 def _reply(status: int, **content: Any) -> JSONResponse:
@@ -44,7 +44,7 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> JSO
     # The secret first: a stranger's body is not worth reading.
     if not channel.verify(request.headers.get(SECRET_HEADER)):
         return _reply(403, ok=False, message=f"missing or wrong {SECRET_HEADER} header")
-    body = await _read_body(request)
+    body = await read_limited(request)
     if body is None:
         return _reply(413, ok=False, message=f"body over {MAX_BODY_BYTES} bytes")
     try:
@@ -89,16 +89,3 @@ def process_update(pipeline: Pipeline, channel: TelegramChannel, inbound_id: int
         metrics.REPLIES.labels("telegram").inc(len(result.replies))
 
 
-async def _read_body(request: Request) -> bytes | None:
-    """The body, or None when it exceeds the limit (declared or actual)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -20,12 +20,12 @@ from fastapi.responses import PlainTextResponse, Response
 
 from bot.channels.base import InboundMessage, OutboundMessage, numbered_buttons
 from bot.channels.wechat import BadRequest, Forbidden, WeChatChannel
+from bot.webhook_body import MAX_BODY_BYTES, read_limited
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 
-MAX_BODY_BYTES = 1024 * 1024
 #: Answer ``success`` after this long and push the reply instead (WeChat gives up at 5 s).
 ANSWER_WITHIN = 4.0
 
@@ -64,7 +64,7 @@ async def receive(request: Request) -> Response:
     channel = _channel(request)
     if channel is None:
         return _plain(404, "the WeChat channel is not configured")
-    body = await _read_body(request, MAX_BODY_BYTES)
+    body = await read_limited(request)
     if body is None:
         return _plain(413, f"body larger than {MAX_BODY_BYTES} bytes")
     query = dict(request.query_params)
@@ -88,21 +88,6 @@ async def receive(request: Request) -> Response:
         return await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN)
     except TimeoutError:
         return race.give_up()
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it passes ``limit`` (read no further)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class _Race:

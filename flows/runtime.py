@@ -86,21 +86,6 @@ class Runtime:
         return out
 
 
-def expand_number(bundle: Bundle, state: dict[str, Any], text: str) -> str:
-    """"2" after a reply with buttons means the second button, unless a number is asked for."""
-    core = text.strip().rstrip(".。")
-    buttons = state.get("last_buttons") or []
-    if not core.isdigit() or not 1 <= int(core) <= len(buttons):
-        return text
-    stack = state.get("stack") or []
-    if stack:
-        flow = bundle.flows.get(stack[-1].get("flow", ""))
-        step = flow.step(stack[-1].get("step", "")) if flow else None
-        if step is not None and step.kind == "collect" and step.type in ("int", "number"):
-            return text
-    return str(buttons[int(core) - 1])
-
-
 class _Turn:
     """The work of one turn; holds the reply list and the state being changed."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flows.matching import contains
 from flows.model import Bundle
 
@@ -40,3 +42,18 @@ def find_trigger(bundle: Bundle, norm: str, lang: str, intent: str | None, confi
 def message_variants(bundle: Bundle, key: str) -> list[str]:
     """Every language's version of a system text (to recognise a tapped button)."""
     return list(bundle.messages[key].by_lang.values())
+
+
+def expand_number(bundle: Bundle, state: dict[str, Any], text: str) -> str:
+    """"2" after a reply with buttons means the second button, unless a number is asked for."""
+    core = text.strip().rstrip(".。")
+    buttons = state.get("last_buttons") or []
+    if not core.isdigit() or not 1 <= int(core) <= len(buttons):
+        return text
+    stack = state.get("stack") or []
+    if stack:
+        flow = bundle.flows.get(stack[-1].get("flow", ""))
+        step = flow.step(stack[-1].get("step", "")) if flow else None
+        if step is not None and step.kind == "collect" and step.type in ("int", "number"):
+            return text
+    return str(buttons[int(core) - 1])

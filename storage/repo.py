@@ -8,14 +8,16 @@ transaction (the pipeline writes state, events and outbox rows atomically).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.conn import Tx
+from storage.conn import conn_of as _conn
 from storage.models import (
     ChannelIdentity,
     Conversation,
@@ -25,14 +27,32 @@ from storage.models import (
     LinkCode,
     OutboxMessage,
 )
+from storage.outbox import (  # re-exported: callers keep one repository module
+    Claimed as Claimed,
+)
+from storage.outbox import (
+    NewOutbox as NewOutbox,
+)
+from storage.outbox import (
+    claim_due as claim_due,
+)
+from storage.outbox import (
+    count_outbox as count_outbox,
+)
+from storage.outbox import (
+    enqueue as enqueue,
+)
+from storage.outbox import (
+    expire_interrupted as expire_interrupted,
+)
+from storage.outbox import (
+    finish_outbox as finish_outbox,
+)
+from storage.outbox import (
+    release_claims as release_claims,
+)
 from storage.statements import for_dialect
 from storage.types import utcnow
-
-Tx = Session | Connection
-
-
-def _conn(tx: Tx) -> Connection:
-    return tx.connection() if isinstance(tx, Session) else tx
 
 # --- customers and identities -------------------------------------------------------------
 
@@ -319,127 +339,3 @@ def events_of(session: Session, conversation_id: int, *, after_id: int = 0,
                ConversationEvent.id > after_id)
         .order_by(ConversationEvent.id).limit(limit)
     ).scalars())
-
-
-# --- outbox -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NewOutbox:
-    idempotency_key: str
-    customer_id: int
-    channel: str
-    recipient: str
-    payload: dict[str, Any]
-    conversation_id: int | None = None
-    kind: str = "reply"
-    due_at: datetime | None = None
-    inbound_id: int | None = None
-    status: str = "pending"
-
-
-def enqueue(tx: Tx, items: Sequence[NewOutbox]) -> None:
-    """Add outbox rows; a repeated idempotency key is ignored (the row already exists)."""
-    if not items:
-        return
-    now = utcnow()
-    rows = [
-        {"idempotency_key": item.idempotency_key, "customer_id": item.customer_id,
-         "channel": item.channel, "recipient": item.recipient, "payload": item.payload,
-         "conversation_id": item.conversation_id, "kind": item.kind,
-         "due_at": item.due_at or now, "inbound_id": item.inbound_id, "status": item.status,
-         "attempts": 0, "created_at": now, "sent_at": now if item.status == "sent" else None}
-        for item in items
-    ]
-    conn = _conn(tx)
-    conn.execute(for_dialect(conn.dialect.name).enqueue, rows)
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """An outbox row claimed for sending (``attempts`` includes this one)."""
-
-    id: int
-    channel: str
-    recipient: str
-    payload: dict[str, Any]
-    idempotency_key: str
-    attempts: int
-    kind: str
-
-
-def claim_due(session: Session, now: datetime, *, limit: int = 100,
-              channels: Sequence[str] | None = None,
-              exclude: Sequence[str] = ()) -> list[Claimed]:
-    """Claim pending rows due by ``now`` (status -> sending, attempts + 1).
-
-    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows.
-    """
-    o = OutboxMessage
-    stmt = (
-        select(o.id, o.channel, o.recipient, o.payload, o.idempotency_key, o.attempts, o.kind)
-        .where(o.status == "pending", o.due_at <= now)
-        .order_by(o.due_at, o.id).limit(limit)
-    )
-    if channels is not None:
-        stmt = stmt.where(o.channel.in_(channels))
-    if exclude:
-        stmt = stmt.where(o.channel.not_in(exclude))
-    rows = [Claimed(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
-                    r.attempts + 1, r.kind)
-            for r in session.execute(stmt.with_for_update(skip_locked=True))]
-    if rows:
-        session.execute(
-            update(o).where(o.id.in_([r.id for r in rows]))
-            .values(status="sending", attempts=o.attempts + 1, claimed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    return rows
-
-
-def finish_outbox(
-    session: Session, outbox_id: int, *, status: str, error: str | None = None,
-    external_ref: str | None = None, retry_at: datetime | None = None,
-) -> None:
-    """Record a send's outcome; ``retry_at`` puts the row back to pending for later."""
-    values: dict[str, Any] = {"last_error": error}
-    if retry_at is not None:
-        values.update(status="pending", due_at=retry_at)
-    else:
-        values.update(status=status)
-        if status == "sent":
-            values.update(sent_at=utcnow(), external_ref=external_ref)
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
-
-
-def release_claims(tx: Tx, rows: Sequence[tuple[int, datetime]]) -> None:
-    """Give claimed rows back unsent (a rate limit said later): not counted as attempts."""
-    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
-    o = table.c
-    _conn(tx).execute(
-        update(table).where(o.id == bindparam("row_id")).values(
-            status="pending", due_at=bindparam("later"), attempts=o.attempts - 1),
-        [{"row_id": row_id, "later": later} for row_id, later in rows])
-
-
-def expire_interrupted(session: Session, claimed_before: datetime) -> int:
-    """Rows left in 'sending' by a process that died mid-send.
-
-    Whether the platform got them is unknown; resending could duplicate, so they are
-    marked failed with the reason (at most once), for an agent or ops to follow up.
-    """
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= claimed_before)
-        .values(status="failed",
-                last_error="interrupted while sending (process stopped); not resent to "
-                           "avoid a duplicate")
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def count_outbox(session: Session, **where: Any) -> int:
-    stmt = select(func.count()).select_from(OutboxMessage)
-    for key, value in where.items():
-        stmt = stmt.where(getattr(OutboxMessage, key) == value)
-    return int(session.execute(stmt).scalar_one())

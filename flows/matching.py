@@ -107,13 +107,23 @@ def parse_value(step: Step, text: str, entities: Sequence[Entity], today: date) 
     return True, cleaned, None
 
 
+#: Entities that answer "how many / which number" questions when no plain number was found:
+#: the NLU reports "6楼" as a floor, "30公里" as a distance, "80平" as an area, not a number.
+_NUMERIC_ENTITIES = ("number", "floor", "distance", "area", "rooms")
+
+
 def _number(text: str, entities: Sequence[Entity]) -> float | None:
-    ent = next((e for e in entities if e.entity == "number"), None)
-    if ent is not None:
+    for kind in _NUMERIC_ENTITIES:
+        ent = next((e for e in entities if e.entity == kind), None)
+        if ent is None:
+            continue
         try:
             return float(ent.value)
         except (TypeError, ValueError):
             return None
+    money = next((e for e in entities if e.entity == "money"), None)
+    if money is not None and isinstance(money.value, dict):
+        return float(money.value.get("amount", 0.0))
     try:
         return float(normalise(text).replace(",", ""))
     except ValueError:

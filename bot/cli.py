@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", nargs="?", help="file or directory (default: shipped transcripts)")
     sp.set_defaults(func=cmd_test)
 
-    nlu = sub.add_parser("nlu", help="parse and evaluate with the NLU")
+    nlu = sub.add_parser("nlu", help="parse, train and evaluate the NLU; Rasa export and import")
     nsub = nlu.add_subparsers(dest="nlu_command", metavar="ACTION", required=True)
     sp = nsub.add_parser("parse", help="print the parse of TEXT as JSON (/model/parse shape)")
     sp.add_argument("text")
@@ -329,14 +329,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--data-dir", help="folder of intents_<lang>.yml (default: shipped data)")
     sp.set_defaults(func=cmd_nlu_train)
 
-    tg = sub.add_parser("telegram", help="Telegram webhook registration")
-    tsub = tg.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)
-    sp = tsub.add_parser("set-webhook", help="point Telegram at URL (https) with the secret token")
-    sp.add_argument("url")
-    sp.set_defaults(func=cmd_telegram)
-    sp = tsub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to use polling)")
-    sp.set_defaults(func=cmd_telegram)
-
     sp = nsub.add_parser("export-rasa", help="write our training data as a Rasa 3.x project in DIR")
     sp.add_argument("dir")
     sp.set_defaults(func=cmd_nlu_export_rasa)
@@ -347,6 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", choices=["zh", "en"], help="language of every example")
     sp.add_argument("--force", action="store_true", help="overwrite existing files in --out")
     sp.set_defaults(func=cmd_nlu_import_rasa)
+
+    tg = sub.add_parser("telegram", help="Telegram webhook registration")
+    tsub = tg.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)
+    sp = tsub.add_parser("set-webhook", help="point Telegram at URL (https) with the secret token")
+    sp.add_argument("url")
+    sp.set_defaults(func=cmd_telegram)
+    sp = tsub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to use polling)")
+    sp.set_defaults(func=cmd_telegram)
 
     db = sub.add_parser("db", help="database schema")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

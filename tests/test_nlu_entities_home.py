@@ -1,24 +1,11 @@
 """Floor, elevator and large items: values and offsets, zh and en (now = Monday 2026-11-23 10:00 Shanghai)."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from nlu.entities import extract
 from nlu.entities_items import ITEMS
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def surfaces(text):
-    """(entity, value, matched surface); the surface is ``text[start:end]``, so offsets are checked."""
-    out = []
-    for e in extract(text, NOW):
-        assert e.text == text[e.start:e.end]
-        out.append((e.entity, e.value, text[e.start:e.end]))
-    return out
-
+from .entity_surfaces import surfaces
 
 FLOORS = [
     ("6楼", [("floor", 6, "6楼")]),

@@ -1,22 +1,11 @@
 """Money, distance, phone numbers and Chinese numerals: values and offsets, zh and en."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from nlu.entities import extract
 from nlu.numerals import parse_amount, parse_cn_number
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def surfaces(text):
-    out = []
-    for e in extract(text, NOW):
-        assert e.text == text[e.start:e.end]
-        out.append((e.entity, e.value, text[e.start:e.end]))
-    return out
+from .entity_surfaces import surfaces
 
 
 def cny(amount):

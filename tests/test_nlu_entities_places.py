@@ -1,21 +1,11 @@
 """From/to addresses and date+time combinations (now = Monday 2026-11-23 10:00 Shanghai)."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from nlu.entities import combined_datetime, extract
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def surfaces(text):
-    out = []
-    for e in extract(text, NOW):
-        assert e.text == text[e.start:e.end]
-        out.append((e.entity, e.value, text[e.start:e.end]))
-    return out
+from .entity_surfaces import NOW, surfaces
 
 
 def frm(place):

@@ -30,6 +30,7 @@ from flows.model import (
     Text,
     Triggers,
 )
+from flows.sections import SectionRef, sections
 from flows.yamlio import YamlSyntaxError, line_of, load_yaml, plain
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "careline-script.schema.json"
@@ -97,7 +98,7 @@ def load_bundle(directory: Path) -> LoadResult:
         result.errors.append(ScriptError(str(directory), 1, "no .yml script files found",
                                          "copy the shipped flows/scripts as a starting point"))
         return result
-    builder = _Builder(result.errors)
+    builder = _Builder(result.errors, result.warnings)
     for path in files:
         builder.add_file(path)
     bundle = builder.build(fingerprint(directory))
@@ -112,13 +113,14 @@ def load_bundle(directory: Path) -> LoadResult:
 class _Builder:
     """Turns validated YAML documents into model objects, collecting errors."""
 
-    def __init__(self, errors: list[ScriptError]) -> None:
+    def __init__(self, errors: list[ScriptError], warnings: list[ScriptError]) -> None:
         self.errors = errors
+        self.warnings = warnings
         self.flows: dict[str, Flow] = {}
         self.messages: dict[str, Text] = dict(DEFAULT_MESSAGES)
         self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
-        self.pricing: dict[str, Any] = {}
-        self.pricing_source: Source | None = None
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.section_sources: dict[str, Source] = {}
         self.faq: list[FaqEntry] = []
         self.docs: dict[str, Any] = {}  # file -> ruamel document, for line look-ups
 
@@ -154,12 +156,9 @@ class _Builder:
             self.messages[key] = Text(data["messages"][key])
         for key, value in data.get("settings", {}).items():
             self.settings[key] = value
-        if "pricing" in data:
-            if self.pricing_source is not None:
-                self.error(name, line_of(doc, ["pricing"]), "pricing is defined twice",
-                           f"keep one `pricing:` section (the other is at {self.pricing_source})")
-            self.pricing = data["pricing"]
-            self.pricing_source = Source(name, line_of(doc, ["pricing"]))
+        for section_name in sections():
+            if section_name in data:
+                self._add_section(name, doc, section_name, data[section_name])
         for i, raw in enumerate(data.get("faq", [])):
             self.faq.append(FaqEntry(
                 raw["id"], Text(raw["question"]), Text(raw["answer"]),
@@ -186,9 +185,37 @@ class _Builder:
             interruptible=raw.get("interruptible", True),
         )
 
+    def _add_section(self, file: str, doc: Any, name: str, data: Any) -> None:
+        """A business section: its own schema, then its owner's semantic check."""
+        line = line_of(doc, [name])
+        if name in self.section_sources:
+            self.error(file, line, f"{name} is defined twice",
+                       f"keep one `{name}:` section (the other is at {self.section_sources[name]})")
+            return
+        spec = sections()[name]
+        failed = False
+        if spec.validator is not None:
+            for err in sorted(spec.validator.iter_errors(data), key=lambda e: list(e.path)):
+                err = _specific(err, data)
+                path_ = [name, *err.absolute_path]
+                self.error(file, line_of(doc, path_), _describe(err, path_), _hint(err))
+                failed = True
+        if failed:
+            return
+        ref = SectionRef(file, lambda path: line_of(doc, [name, *path]))
+        for problem in spec.check(data, ref) if spec.check else []:
+            err = ScriptError(file, ref.line_of(problem.path), problem.message, problem.hint,
+                              problem.severity)
+            (self.warnings if problem.severity == "warning" else self.errors).append(err)
+        self.sections[name] = data
+        self.section_sources[name] = Source(file, line)
+
     def build(self, fp: str) -> Bundle:
-        self.pricing.setdefault("_source", str(self.pricing_source) if self.pricing_source else "")
-        return Bundle(self.flows, self.messages, self.pricing, tuple(self.faq), self.settings, fp)
+        pricing = self.sections.get("pricing")
+        if pricing is not None:
+            pricing.setdefault("_source", str(self.section_sources["pricing"]))
+        return Bundle(self.flows, self.messages, self.sections, tuple(self.faq), self.settings, fp,
+                      dict(self.section_sources))
 
 
 def _words(raw: Any) -> dict[str, tuple[str, ...]]:
@@ -213,7 +240,7 @@ def _build_step(raw: Any, index: int, source: Source, doc: Any, path: list[Any])
             choices=tuple(Choice(c["value"], Text({"zh": c["zh"], "en": c["en"]}),
                                  tuple(c.get("synonyms", ()))) for c in raw.get("choices", ())),
             validate=dict(raw.get("validate", {})), max_retries=raw.get("max_retries", 2),
-            on_fail=raw.get("on_fail"),
+            on_fail=raw.get("on_fail"), entity=raw.get("entity"),
         )
     if kind == "branch":
         cases = []

@@ -69,34 +69,48 @@ def match_choice(choices: Sequence[Choice], text: str, *, allow_index: bool) -> 
     return None if best is None or tie else best[1]
 
 
-def parse_value(step: Step, text: str, entities: Sequence[Entity], today: date) -> tuple[
-        bool, Any, str | None]:
-    """Read the value a collect step asks for: (ok, value, reason-message-key)."""
+YES_WORDS = ("是", "是的", "有", "有的", "对", "对的", "要", "需要", "好", "好的", "可以", "嗯", "行",
+             "yes", "y", "yeah", "yep", "sure", "ok", "okay", "please", "need", "i do", "we do")
+NO_WORDS = ("没有", "没", "无", "不", "不要", "不用", "不需要", "否", "没了", "都没有", "no", "n", "nope",
+            "none", "nothing", "not needed", "no need", "don't need", "i don't", "we don't")
+
+
+def parse_value(step: Step, text: str, entities: Sequence[Entity], today: date,
+                intent: str | None = None) -> tuple[bool, Any, str | None]:
+    """Read the value a collect step asks for: (ok, value, reason-message-key).
+
+    A step with ``entity:`` takes that NLU entity first ("6楼没电梯" answers both the floor
+    and the elevator question); otherwise, or when the message has none, the text is read
+    by the step's type.
+    """
+    if step.entity:
+        found = [e for e in entities if e.entity == step.entity]
+        if found:
+            return from_entities(step, found, today)
     kind, rules = step.type, step.validate
     if kind == "choice":
         choice = match_choice(step.choices, text, allow_index=True)
         return (True, choice.value, None) if choice else (False, None, None)
     if kind in ("date", "time", "phone"):
         ent = next((e for e in entities if e.entity == kind), None)
-        if ent is None:
-            return False, None, None
-        if kind == "date":
-            day = date.fromisoformat(str(ent.value))
-            if day < today and not rules.get("allow_past"):
-                return False, None, "reask_date_past"
-            ahead = rules.get("max_days_ahead")
-            if ahead is not None and (day - today).days > int(ahead):
-                return False, None, None
-        return True, str(ent.value), None
+        return from_entities(step, [ent], today) if ent else (False, None, None)
+    if kind == "bool":
+        norm = normalise(text)
+        if intent == "affirm" or is_exactly(norm, YES_WORDS):
+            return True, True, None
+        if intent == "deny" or is_exactly(norm, NO_WORDS):
+            return True, False, None
+        return False, None, None
+    if kind == "items":
+        items = [e for e in entities if e.entity == "item"]
+        if items:
+            return from_entities(step, items, today)
+        if intent == "deny" or is_exactly(normalise(text), NO_WORDS):
+            return True, [], None
+        return False, None, None
     if kind in ("int", "number"):
         value = _number(text, entities)
-        if value is None or (kind == "int" and value != int(value)):
-            return False, None, None
-        value = int(value) if kind == "int" else float(value)
-        lo, hi = rules.get("min"), rules.get("max")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            return False, None, "reask_range"
-        return True, value, None
+        return _in_range(step, value) if value is not None else (False, None, None)
     cleaned = text.strip()
     if not cleaned or len(cleaned) < int(rules.get("min_length", 1)):
         return False, None, None
@@ -105,6 +119,55 @@ def parse_value(step: Step, text: str, entities: Sequence[Entity], today: date) 
     if "pattern" in rules and not re.search(str(rules["pattern"]), cleaned):
         return False, None, None
     return True, cleaned, None
+
+
+def from_entities(step: Step, found: Sequence[Entity], today: date) -> tuple[bool, Any, str | None]:
+    """The slot value that NLU entities give for ``step`` (prefill and corrections use this
+    alone: a bare "6" is never read as a floor unless the floor question is the one asked)."""
+    kind, rules, value = step.type, step.validate, found[0].value
+    if kind == "date":
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return False, None, None
+        if day < today and not rules.get("allow_past"):
+            return False, None, "reask_date_past"
+        ahead = rules.get("max_days_ahead")
+        if ahead is not None and (day - today).days > int(ahead):
+            return False, None, None
+        return True, day.isoformat(), None
+    if kind in ("time", "phone"):
+        return True, str(value), None
+    if kind == "items":
+        merged: dict[str, int] = {}
+        for ent in found:
+            if isinstance(ent.value, dict) and ent.value.get("item"):
+                name = str(ent.value["item"])
+                merged[name] = merged.get(name, 0) + int(ent.value.get("count") or 1)
+        return True, [{"item": k, "count": n} for k, n in merged.items()], None
+    if kind == "bool":
+        return (True, value, None) if isinstance(value, bool) else (False, None, None)
+    if kind in ("int", "number"):
+        if isinstance(value, dict):
+            value = value.get("amount", value.get("value"))
+        try:
+            return _in_range(step, float(value))
+        except (TypeError, ValueError):
+            return False, None, None
+    if kind == "choice":
+        choice = match_choice(step.choices, str(value), allow_index=False)
+        return (True, choice.value, None) if choice else (False, None, None)
+    return True, str(value), None
+
+
+def _in_range(step: Step, value: float) -> tuple[bool, Any, str | None]:
+    if step.type == "int" and value != int(value):
+        return False, None, None
+    number: int | float = int(value) if step.type == "int" else float(value)
+    lo, hi = step.validate.get("min"), step.validate.get("max")
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        return False, None, "reask_range"
+    return True, number, None
 
 
 #: Entities that answer "how many / which number" questions when no plain number was found:

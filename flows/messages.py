@@ -47,6 +47,7 @@ DEFAULT_MESSAGES: dict[str, Text] = {k: Text(v) for k, v in {
                      "en": "That link code is invalid or has expired. Send \"/link\" for a new one."},
     "link_same": {"zh": "请在另一个渠道发送这个绑定码。",
                   "en": "Please send this code on your other channel."},
+    "slot_corrected": {"zh": "好的，已为您更新。", "en": "Got it, I've updated that."},
     "flow_error": {"zh": "抱歉，系统出了点问题，我们已记录下来。请稍后再试或输入“转人工”。",
                    "en": "Sorry, something went wrong on our side and we have logged it. "
                          "Please try again later or type \"human\"."},
@@ -59,4 +60,7 @@ DEFAULT_SETTINGS: dict[str, object] = {
                      "en": ["cancel", "never mind", "nevermind", "forget it", "quit"]},
     "restart_words": {"zh": ["重新开始", "重来", "从头开始"],
                       "en": ["start over", "restart", "start again"]},
+    "correction_words": {"zh": ["不对", "不是", "错了", "改成", "改为", "换成", "应该是", "更正", "改到"],
+                         "en": ["actually", "i meant", "i mean", "change it to", "change to",
+                                "make it", "correction", "wrong", "no wait"]},
 }

@@ -73,6 +73,7 @@ class Step:
     validate: dict[str, Any] = field(default_factory=dict)
     max_retries: int = 2
     on_fail: str | None = None
+    entity: str | None = None  # fill from this NLU entity whenever a message names it
     # branch
     cases: tuple[BranchCase, ...] = ()
     # action
@@ -122,10 +123,19 @@ class Bundle:
 
     flows: dict[str, Flow]
     messages: dict[str, Text]
-    pricing: dict[str, Any]
+    sections: dict[str, dict[str, Any]]  # pricing, booking, survey, complaints, loyalty, ...
     faq: tuple[FaqEntry, ...]
     settings: dict[str, Any]
     fingerprint: str = ""
+    section_sources: dict[str, Source] = field(default_factory=dict)
+
+    @property
+    def pricing(self) -> dict[str, Any]:
+        return self.sections.get("pricing", {})
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A business section's data (empty when the scripts do not define it)."""
+        return self.sections.get(name, {})
 
     @property
     def fallback_flow(self) -> str:

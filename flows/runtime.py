@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from flows.actions import ActionContext, registry
 from flows.conditions import compile_condition, evaluate
-from flows.matching import is_exactly, match_choice, normalise, parse_value
+from flows.filling import corrections, prefill, says_correction
+from flows.matching import is_exactly, normalise, parse_value
 from flows.model import END, Bundle, Flow, Reply, Step
 from flows.templates import render
 from flows.triggers import find_trigger, message_variants
@@ -210,8 +211,10 @@ class _Turn:
         strong = trigger and (trigger[1] == "keyword" or self.turn.confidence >= 0.8)
         if step.type == "text" and strong and flow.interruptible and trigger:
             return self.switch(frame, trigger[0])
+        if says_correction(self.norm, self.words("correction_words")) and self.correct(frame, flow):
+            return
         ok, value, reason = parse_value(step, self.turn.text, self.turn.entities,
-                                        self.turn.now.date())
+                                        self.turn.now.date(), self.turn.intent)
         if ok:
             self.st["failed_turns"] = 0
             self.set_slot(frame, step.slot or "", value)
@@ -221,7 +224,26 @@ class _Turn:
             return
         if trigger and flow.interruptible:
             return self.switch(frame, trigger[0])
+        if self.correct(frame, flow):  # "下周日吧" while asked something else
+            return
         self.retry(frame, flow, step, reason)
+
+    def correct(self, frame: dict[str, Any], flow: Flow) -> bool:
+        """Replace answers the message changes, then run again from the first of them."""
+        changed = corrections(flow, frame["slots"], self.turn.text, self.turn.entities,
+                              self.turn.now.date())
+        if not changed:
+            return False
+        for step, value in changed:
+            self.event("slot_corrected", flow=flow.name, slot=step.slot,
+                       old=frame["slots"].get(step.slot or ""), value=value)
+            self.set_slot(frame, step.slot or "", value)
+        self.st["failed_turns"] = 0
+        frame["retries"] = 0
+        self.say(self.msg("slot_corrected"))
+        first = min(flow.index(step.id) for step, _ in changed)
+        self.advance(frame, self.next_of(flow, flow.steps[first]))
+        return True
 
     def retry(self, frame: dict[str, Any], flow: Flow, step: Step, reason: str | None) -> None:
         frame["retries"] = frame.get("retries", 0) + 1
@@ -272,18 +294,10 @@ class _Turn:
 
     def prefill(self, flow: Flow, frame: dict[str, Any]) -> None:
         """Fill every slot this message already answers ("下周六，两室一厅" fills two)."""
-        for step in flow.steps:
-            if step.kind != "collect" or not step.slot or step.slot in frame["slots"]:
-                continue
-            if step.type == "choice":
-                choice = match_choice(step.choices, self.turn.text, allow_index=False)
-                if choice:
-                    self.set_slot(frame, step.slot, choice.value)
-            elif step.type in ("date", "time", "phone"):
-                ok, value, _ = parse_value(step, self.turn.text, self.turn.entities,
-                                           self.turn.now.date())
-                if ok:
-                    self.set_slot(frame, step.slot, value)
+        found = prefill(flow, frame["slots"], self.turn.text, self.turn.entities,
+                        self.turn.now.date())
+        for name, value in found.items():
+            self.set_slot(frame, name, value)
 
     def set_slot(self, frame: dict[str, Any], name: str, value: Any) -> None:
         if frame["slots"].get(name) != value:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import BigId, JSONType, UTCDateTime, utcnow
@@ -30,6 +30,9 @@ class Customer(Base):
     tier: Mapped[str] = mapped_column(String(16), default="standard", server_default="standard")
     points: Mapped[int] = mapped_column(default=0, server_default="0")
     profile: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    region: Mapped[str | None] = mapped_column(String(64))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    referred_by: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -153,6 +156,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     inbound_id: Mapped[int | None] = mapped_column(BigId)
     external_ref: Mapped[str | None] = mapped_column(String(128))
+    #: what a scheduled row belongs to ("booking:B2611...", "ticket:T..."), so a change to
+    #: it can move or cancel the row
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

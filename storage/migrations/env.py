@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import storage.models_business  # noqa: F401  (registers the business tables)
 from storage.models import Base
 
 config = context.config

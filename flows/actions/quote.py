@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows.actions import ActionContext, ActionResult, action
+from flows.business import pricing as _pricing  # noqa: F401  (registers the section)
 from flows.model import Bundle, Flow, Step
 
 _LABELS = {

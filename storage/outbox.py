@@ -32,6 +32,7 @@ class NewOutbox:
     due_at: datetime | None = None
     inbound_id: int | None = None
     status: str = "pending"
+    ref: str | None = None  # what a scheduled row belongs to ("booking:B...")
 
 
 def enqueue(tx: Tx, items: Sequence[NewOutbox]) -> None:
@@ -44,6 +45,7 @@ def enqueue(tx: Tx, items: Sequence[NewOutbox]) -> None:
          "channel": item.channel, "recipient": item.recipient, "payload": item.payload,
          "conversation_id": item.conversation_id, "kind": item.kind,
          "due_at": item.due_at or now, "inbound_id": item.inbound_id, "status": item.status,
+         "ref": item.ref,
          "attempts": 0, "created_at": now, "sent_at": now if item.status == "sent" else None}
         for item in items
     ]

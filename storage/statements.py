@@ -22,7 +22,8 @@ _ident: Table = ChannelIdentity.__table__  # type: ignore[assignment]
 _events: Table = ConversationEvent.__table__  # type: ignore[assignment]
 
 
-def _insert_ignore(dialect: str, table: Table, conflict: list[str]) -> Any:
+def insert_ignore(dialect: str, table: Any, conflict: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING on either database."""
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return builder(table).on_conflict_do_nothing(index_elements=conflict)
 
@@ -45,14 +46,14 @@ class Statements:
 def for_dialect(dialect: str) -> Statements:
     c = _conv.c
     return Statements(
-        record_inbound=_insert_ignore(dialect, _inbound, ["channel", "external_id"])
+        record_inbound=insert_ignore(dialect, _inbound, ["channel", "external_id"])
         .returning(_inbound.c.id),
         find_identity=select(_ident.c.customer_id, _ident.c.id).where(
             _ident.c.channel == bindparam("channel"),
             _ident.c.external_id == bindparam("external_id")),
-        insert_identity=_insert_ignore(dialect, _ident, ["channel", "external_id"])
+        insert_identity=insert_ignore(dialect, _ident, ["channel", "external_id"])
         .returning(_ident.c.id),
-        insert_conversation=_insert_ignore(dialect, _conv, ["identity_id"]),
+        insert_conversation=insert_ignore(dialect, _conv, ["identity_id"]),
         lock_conversation=select(c.id, c.public_id, c.customer_id, c.channel, c.status, c.lang,
                                  c.state, c.turns)
         .where(c.identity_id == bindparam("identity_id")).with_for_update(),
@@ -67,7 +68,7 @@ def for_dialect(dialect: str) -> Statements:
             turns=c.turns + bindparam("turns_delta"), updated_at=bindparam("updated_at"),
             last_inbound_at=bindparam("updated_at"), window_sent=0),
         append_events=insert(_events),
-        enqueue=_insert_ignore(dialect, _outbox, ["idempotency_key"]),
+        enqueue=insert_ignore(dialect, _outbox, ["idempotency_key"]),
         mark_inbound=update(_inbound).where(_inbound.c.id == bindparam("inbound_id")).values(
             status=bindparam("status"), conversation_id=bindparam("conversation_id"),
             error=bindparam("error"), processed_at=bindparam("processed_at")),

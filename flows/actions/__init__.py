@@ -72,7 +72,16 @@ def action(
 
 
 def registry() -> dict[str, ActionSpec]:
-    """All actions, after importing the built-in ones."""
-    from flows.actions import faq, handoff, link, quote  # noqa: F401  (registration side effect)
+    """All actions, after importing the built-in ones (every module in this package)."""
+    global _LOADED
+    if not _LOADED:
+        import importlib
+        import pkgutil
 
+        for mod in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{mod.name}")  # registration side effect
+        _LOADED = True
     return REGISTRY
+
+
+_LOADED = False

@@ -21,7 +21,8 @@ from bot.channels.base import InboundMessage, Media
 from bot.guard import has_words, screen
 from flows.model import Reply
 from flows.reload import BundleHolder
-from flows.runtime import Env, Runtime, Turn
+from flows.runtime import Runtime
+from flows.turn import Env, Turn
 from flows.triggers import expand_number
 from nlu.base import NLU, ParseResult
 from nlu.language import detect

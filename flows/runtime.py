@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,45 +24,11 @@ from flows.matching import is_exactly, normalise, parse_value
 from flows.model import END, Bundle, Flow, Reply, Step
 from flows.templates import render
 from flows.triggers import find_trigger, message_variants
-from nlu.base import Entity
+from flows.turn import Env, Outcome, Turn
 
 log = logging.getLogger(__name__)
 
 MAX_STEPS_PER_TURN = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    text: str
-    lang: str
-    now: datetime
-    intent: str | None = None
-    confidence: float = 0.0
-    entities: tuple[Entity, ...] = ()
-
-
-@dataclass(slots=True)
-class Env:
-    """Who the turn is for; handed to actions."""
-
-    tz: ZoneInfo
-    customer_id: int | None = None
-    conversation_id: int | None = None
-    session: Any = None
-    channel: str | None = None
-
-
-@dataclass
-class Outcome:
-    replies: list[Reply] = field(default_factory=list)
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
-    understood: bool = True
-
-    @property
-    def active_flow(self) -> str | None:
-        stack = self.state.get("stack") or []
-        return str(stack[-1]["flow"]) if stack else None
 
 
 class Runtime:
@@ -75,11 +40,34 @@ class Runtime:
     # -- entry point ---------------------------------------------------------------------
 
     def handle(self, state: dict[str, Any], turn: Turn, env: Env) -> Outcome:
+        return self._run(state, turn, env, lambda t: t.run())
+
+    def start_flow(self, state: dict[str, Any], flow_name: str, slots: dict[str, Any],
+                   turn: Turn, env: Env) -> Outcome:
+        """Start ``flow_name`` without a customer message (a survey 2 h after service).
+
+        A flow already running is interrupted as by a topic switch: it is offered for
+        resumption when this one ends. ``turn.text`` is empty; ``turn.lang`` is the
+        conversation's language.
+        """
+        if flow_name not in self.bundle.flows:
+            raise KeyError(f"no flow named {flow_name!r}")
+
+        def begin(t: _Turn) -> None:
+            if t.stack:
+                t.event("flow_interrupted", flow=t.stack[-1]["flow"], by=flow_name)
+            t.st["resume_offer"] = None
+            t.start(flow_name, "scheduled", slots)
+
+        return self._run(state, turn, env, begin)
+
+    def _run(self, state: dict[str, Any], turn: Turn, env: Env,
+             body: Callable[[_Turn], None]) -> Outcome:
         out = Outcome(state=copy.deepcopy(state) if state else {})
         st = out.state
         st.setdefault("stack", [])
         st.setdefault("failed_turns", 0)
-        _Turn(self, turn, env, out).run()
+        body(_Turn(self, turn, env, out))
         # Remember the buttons just shown: on channels without buttons (WeChat) the
         # customer answers with their number.
         shown = next((r.buttons for r in reversed(out.replies) if r.buttons), ())

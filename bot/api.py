@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from prometheus_client import generate_latest
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,6 +92,31 @@ def chat(body: ChatRequest, request: Request) -> JSONResponse:
         "replies": [r.to_dict() for r in result.replies],
         "handoff": result.handoff, "duplicate": result.duplicate,
     })
+
+
+class InboxMessage(BaseModel):
+    id: int
+    text: str
+    buttons: list[str] = []
+
+
+class InboxResponse(BaseModel):
+    messages: list[InboxMessage]
+    last: int = Field(description="Pass as `after` next time")
+
+
+@router.get("/api/chat/inbox", response_model=InboxResponse, tags=["chat"])
+def chat_inbox(request: Request, user: str = Query(min_length=1, max_length=128),
+               after: int = Query(0, ge=0)) -> dict[str, object]:
+    """Messages the bot sent this web customer on its own (survey invitations, ticket updates,
+    reminders) after message ``after``; the chat page polls it."""
+    from storage.outbox import web_inbox
+
+    with services(request).db.read() as tx:
+        rows = web_inbox(tx, user, after_id=after)
+    return {"messages": [{"id": i, "text": str(p.get("text", "")),
+                          "buttons": [str(b) for b in p.get("buttons", [])]} for i, p in rows],
+            "last": rows[-1][0] if rows else after}
 
 
 @router.post("/model/parse", tags=["nlu"])

@@ -141,3 +141,14 @@ def count_outbox(session: Session, **where: Any) -> int:
     for key, value in where.items():
         stmt = stmt.where(getattr(OutboxMessage, key) == value)
     return int(session.execute(stmt).scalar_one())
+
+
+def web_inbox(tx: Tx, user: str, *, after_id: int = 0, limit: int = 20) -> list[tuple[int, dict[str, Any]]]:
+    """Proactive messages delivered to a web-chat user (not replies to their messages), for
+    the chat page to fetch: (id, payload) after ``after_id``, oldest first."""
+    o = OutboxMessage
+    rows = conn_of(tx).execute(
+        select(o.id, o.payload).where(o.channel == "web", o.recipient == user, o.id > after_id,
+                                      o.inbound_id.is_(None), o.status == "sent")
+        .order_by(o.id).limit(limit))
+    return [(int(r[0]), dict(r[1] or {})) for r in rows]

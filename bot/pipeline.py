@@ -22,8 +22,8 @@ from bot.guard import has_words, screen
 from flows.model import Reply
 from flows.reload import BundleHolder
 from flows.runtime import Runtime
-from flows.turn import Env, Turn
 from flows.triggers import expand_number
+from flows.turn import Env, Turn
 from nlu.base import NLU, ParseResult
 from nlu.language import detect
 from storage import repo

@@ -20,7 +20,6 @@ from storage.models import Customer, OutboxMessage
 
 from .conftest import NOW
 
-
 SCRIPT = """
 version: 1
 flows:

@@ -172,7 +172,7 @@ def _in_range(step: Step, value: float) -> tuple[bool, Any, str | None]:
 
 #: Entities that answer "how many / which number" questions when no plain number was found:
 #: the NLU reports "6楼" as a floor, "30公里" as a distance, "80平" as an area, not a number.
-_NUMERIC_ENTITIES = ("number", "floor", "distance", "area", "rooms")
+_NUMERIC_ENTITIES = ("number", "floor", "distance", "area", "rooms", "crew", "hours")
 
 
 def _number(text: str, entities: Sequence[Entity]) -> float | None:

@@ -13,12 +13,14 @@ Entities and their values:
 ``time_of_day``           "morning" | "afternoon" | "evening"
 ``phone``                 E.164 "+<digits>", "+86..." for China (:mod:`nlu.entities_phone`)
 ``area``                  float, square metres
-``rooms``                 int, bedrooms ("两室一厅" → 2, "studio" → 1)
+``rooms``                 int, bedrooms ("两室一厅" → 2, "studio" → 1; "-3 rooms" → -3)
 ``floor``                 int, storey; ground = 1, basement = -1 (:mod:`nlu.entities_home`)
 ``elevator``              bool, a lift in the building or not
 ``money``                 {"amount": float, "currency": "CNY"|...} (:mod:`nlu.entities_measures`)
 ``distance``              float, kilometres (miles converted)
 ``item``                  {"item": id, "count": int} (:mod:`nlu.entities_items`)
+``crew``                  int, workers asked for ("2个阿姨", "2 cleaners") (:mod:`nlu.entities_crew`)
+``hours``                 float, a duration in hours ("4小时", "4 hours")
 ``from_address``          str, the place as written (:mod:`nlu.entities_places`)
 ``to_address``            str, the place as written
 ``number``                int | float, any other quantity
@@ -40,6 +42,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from nlu.base import Entity
+from nlu.entities_crew import find_crew, find_hours
 from nlu.entities_home import find_elevator, find_floors
 from nlu.entities_items import find_items
 from nlu.entities_measures import find_distance, find_money
@@ -83,8 +86,8 @@ _MEASURES = re.compile(
 
 _PRIORITY = {
     "phone": 0, "date": 1, "time": 2, "area": 3, "rooms": 4, "floor": 5, "money": 6,
-    "distance": 7, "item": 8, "elevator": 9, "time_of_day": 10, "number": 11,
-    "from_address": 12, "to_address": 13,
+    "distance": 7, "item": 8, "crew": 9, "hours": 10, "elevator": 11, "time_of_day": 12,
+    "number": 13, "from_address": 14, "to_address": 15,
 }
 # A date and a clock time may share characters: 今晚8点 is both "today" and "20:00".
 _MAY_OVERLAP = {frozenset({"date", "time"}), frozenset({"date", "time_of_day"})}
@@ -125,8 +128,13 @@ def _rooms(text: str) -> Iterator[Candidate]:
             continue
         token = m["n"].lower()
         count = int(token) if token.isdigit() else EN_NUMBERS[token]
-        if 0 < count <= 20:
-            yield "rooms", count, m.start(), m.end()
+        start = m.start()
+        if start and text[start - 1] == "-" and (start < 2 or not text[start - 2].isalnum()):
+            # "-3 rooms": a minus sign, not a range ("2-3 rooms"); reported as typed, the
+            # flow rejects it.
+            yield "rooms", -count, start - 1, m.end()
+        elif 0 < count <= 20:
+            yield "rooms", count, start, m.end()
 
 
 def _numbers(text: str) -> Iterator[Candidate]:
@@ -200,7 +208,8 @@ def extract(text: str, now: datetime, tz: str = "Asia/Shanghai") -> list[Entity]
     candidates: list[Candidate] = [
         *find_phones(norm), *find_dates(norm, today), *find_times(norm), *_areas(norm),
         *_rooms(norm), *find_floors(norm), *find_money(norm), *find_distance(norm),
-        *find_items(norm), *find_elevator(norm), *_numbers(norm),
+        *find_items(norm), *find_crew(norm), *find_hours(norm), *find_elevator(norm),
+        *_numbers(norm),
     ]
     kept = _with_places(_resolve(candidates, len(norm)), norm, text)
     return [Entity(kind, value, start, end, text[start:end]) for kind, value, start, end in kept]

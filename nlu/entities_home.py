@@ -5,6 +5,10 @@ Values:
 * ``floor`` — int, the storey as the customer numbers it: "6楼", "六楼", "6层", "第6层",
   "5th floor", "floor 5", "5/F" → 5 or 6; "ground floor" / "一楼" → 1; "地下一层",
   "负一楼", "basement" → -1. The floor is not also reported as a ``number``.
+  Convention: the Chinese/US one, street level is 1. "ground floor" → 1, and "first floor"
+  / "1st floor" → 1 as well, although in British use it is the storey above ground (UK 2):
+  the text does not say which convention the customer means, and a one-storey error is
+  what the mover confirms on the phone anyway. "500楼" → 500 (the flow rejects it).
 * ``elevator`` — bool: True for "有电梯", "电梯房", "with a lift", "has an elevator";
   False for "没电梯", "无电梯", "不带电梯", "步梯", "no lift", "walk-up",
   "the lift is broken". Questions ("有没有电梯", "is there a lift?") give nothing.
@@ -18,6 +22,9 @@ from collections.abc import Iterator
 from nlu.numerals import EN_ORDINALS, parse_cn_number
 from nlu.timex import Candidate
 
+#: The extractor reports what was said ("500楼" → 500); whether such a floor exists is the
+#: flow's question (it re-asks), so the cap only keeps out digit strings.
+_MAX_FLOOR = 999
 _CN_FLOOR_NUM = "[一二两三四五六七八九十百零]{1,4}"
 # 6楼 / 六楼 / 6层 / 第六层; not 楼梯/楼道/楼盘..., not 三层保护膜 / 两层别墅 (layers, a house's height).
 _ZH_FLOOR = re.compile(
@@ -65,7 +72,7 @@ def find_floors(text: str) -> Iterator[Candidate]:
         for m in _ZH_FLOOR.finditer(text):
             n = m["n"]
             value = int(n) if n.isdigit() else parse_cn_number(n)
-            if value is None or not 0 < value <= 120:
+            if value is None or not 0 < value <= _MAX_FLOOR:
                 continue
             if m["ceng"] and not (n.isdigit() or m["di"] or m["neg"]) and value > 10:
                 continue  # 二十层 without 第: more likely a building's height than a flat
@@ -82,7 +89,7 @@ def find_floors(text: str) -> Iterator[Candidate]:
                 value = 1 if word == "ground" else EN_ORDINALS[word]
             else:
                 value = int(m["n"] or m["n2"] or m["n3"])
-            if 0 < value <= 120:
+            if 0 < value <= _MAX_FLOOR:
                 yield "floor", value, m.start(), m.end()
 
 

@@ -1,4 +1,4 @@
-"""Where from and where to: "从朝阳搬到海淀", "from Chaoyang to Haidian".
+"""Where from and where to: "从朝阳搬到海淀", "朝阳到海淀", "from Chaoyang to Haidian".
 
 Values: ``from_address`` / ``to_address`` — str, the place as the customer wrote it
 (the original characters; ``value == text[start:end]``). "从望京SOHO搬去天通苑北二区" →
@@ -6,6 +6,11 @@ Values: ``from_address`` / ``to_address`` — str, the place as the customer wro
 "Oxford Rd". A place ends at punctuation, at another entity (a date, rooms, a floor...;
 house numbers are not entities), at a following word such as 大概/要/吗 or
 "on"/"at"/"please", and it is at most 40 characters (zh) or 10 words (en).
+
+Without 从 or a moving verb, "X到Y" is read as from X to Y only when both sides look like
+places: 2-15 characters each, no digits, no people or time words, and not overlapping
+another entity, so "3点到5点", "周一到周五", "9到11点", "一直到现在" and "师傅到小区门口了" stay
+times, dates or nothing.
 
 Runs after the other entities are resolved (their spans are the ``stops``), so this
 module never competes with them; numbers inside a place are dropped by the caller.
@@ -67,6 +72,18 @@ _ZH_NOT_PLACE = {
     "这", "那", "这儿", "那儿", "这里", "那里", "哪", "哪里", "哪儿", "里", "外", "上", "下", "内",
 }
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万")
+# "朝阳到海淀" with no 从 or 搬: a place, 到/至, a place. Each side is 2-15 characters with
+# no digit; the left side starts after the last word that cannot be in a place name.
+_ZH_BARE_TO = re.compile("到(?![了过达家底时点处期手账帐位])|至(?![今少多于])")
+_ZH_LEFT_STOP = re.compile(
+    f"{_ZH_STOP.pattern}|我们|我|你们|你|请问|问一下|问下|想问|咨询|就是|还是|还有|然后|另外"
+)
+# People and times are not places: "师傅到小区门口了", "一直到现在", "老公到公司了".
+_ZH_NOT_BARE = re.compile(
+    "师傅|阿姨|司机|工人|保洁|月嫂|护工|保姆|老公|老婆|老人|孩子|妈|爸|他|她|朋友|快递|外卖|人"
+    "|现在|目前|以后|之前|之后|为止|时候|月底|年底|周末|几点|多久|一直|每天|晚上|白天|中午|早上"
+    "|上午|下午|凌晨|今年|明年|下班|上班"
+)
 
 
 class _Stops:
@@ -153,6 +170,34 @@ def _zh(text: str, stops: _Stops) -> list[Candidate]:
     return found
 
 
+def _zh_bare(text: str, stops: _Stops) -> list[Candidate]:
+    """"朝阳到海淀": from and to without 从 or a moving verb (both or nothing)."""
+    for m in _ZH_BARE_TO.finditer(text):
+        left_end = m.start()
+        begin = max(0, left_end - 15)
+        for p in _PUNCT.finditer(text, begin, left_end):
+            begin = p.end()
+        for span in stops.spans:  # the left side starts after any entity before it
+            if begin < span[1] <= left_end:
+                begin = span[1]
+        for w in _ZH_LEFT_STOP.finditer(text, begin, left_end):
+            begin = w.end()
+        while begin < left_end and text[begin].isspace():
+            begin += 1
+        if stops.next_start(begin, left_end) < left_end:
+            continue
+        to = _zh_place(text, m.end(), _zh_limit(text, m.end(), stops))
+        if to is None or left_end - begin < 2 or to[1] - to[0] < 2:
+            continue
+        left, right = text[begin:left_end], text[to[0]:to[1]]
+        if any(ch.isdigit() or ch == "哪" for ch in left + right) or _ZH_NOT_BARE.search(left + right):
+            continue
+        if _zh_place(text, begin, left_end) != (begin, left_end):
+            continue
+        return [("from_address", None, begin, left_end), ("to_address", None, *to)]
+    return []
+
+
 def _zh_limit(text: str, pos: int, stops: _Stops) -> int:
     limit = stops.next_start(pos, min(len(text), pos + 40))
     p = _PUNCT.search(text, pos, limit)
@@ -192,10 +237,13 @@ def find_places(text: str, stops: Sequence[tuple[int, int]], original: str) -> l
     lower = text.lower()
     has_zh = "从" in text or "搬" in text or "运" in text or "送" in text or "拉" in text
     has_en = "from" in lower or "mov" in lower or "relocat" in lower
-    if not (has_zh or has_en):
+    bare = "到" in text or "至" in text
+    if not (has_zh or has_en or bare):
         return []
     spans = _Stops(stops)
     found = (_zh(text, spans) if has_zh else []) + (_en(text, spans) if has_en else [])
+    if bare and not found:
+        found = _zh_bare(text, spans)
     return [(kind, original[start:end], start, end) for kind, _, start, end in found]
 
 

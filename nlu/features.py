@@ -25,7 +25,7 @@ from typing import Any
 
 from nlu.sentiment import analyse
 
-FEATURES_VERSION = 6
+FEATURES_VERSION = 7
 
 _DIGITS = re.compile(r"\d+")
 # Han ideographs plus the digit placeholder: "2室1厅" → "0室0厅" shares n-grams with 3室2厅.
@@ -187,13 +187,20 @@ CONCEPTS: dict[str, tuple[str, str]] = {
                "坏|碎|划|丢|弄脏|刮|磕|裂|少了|不见"),
     "bad": (r"terrible|awful|horrible|worst|rude|late|dirty|filthy|unacceptable|disappoint\w*"
             r"|unhappy|upset|angry|furious|scam|overcharg\w*|refund|complain\w*|complaint|bad"
-            r"|poor|useless|ridiculous|sloppy|never again",
-            "差|烂|投诉|骗|坑|气死|生气|气人|火大|迟到|不满|退款|赔|脏|敷衍|垃圾|离谱|凶|态度|放鸽子|乱收|加价|曝光"),
+            r"|poor|useless|ridiculous|sloppy|never again|livid|furious|mad|shambles|joke|dodgy"
+            r"|pathetic|rip ?off|disgust\w*|fed up|swear\w*|aggressive|stolen|one star|0 star"
+            r"|negative|trash|rubbish|waste|nobody|no one|ignored|still (?:dirty|sticky|smeary)",
+            "差|烂|投诉|骗|坑|气死|生气|气人|火大|迟到|不满|退款|赔|脏|敷衍|垃圾|离谱|凶|态度|放鸽子|乱收|加价|曝光"
+            "|欺人太甚|黑店|说法|偷工减料|偷懒|爽约|鸽子|什么事|怎么做事|搞啥"
+            "|发微博|媒体|不管|不会带|失望|破服务|坑|受不了|忍不了|没人管|不回|没人接"),
     "good": (r"great|excellent|amazing|awesome|perfect|wonderful|fantastic|brilliant|professional"
              r"|thorough|spotless|happy|satisfied|pleased|recommend\w*|stars?|review|rating|rate"
-             r"|suggest\w*|feedback|well done|good job|nice|loved?|best",
+             r"|suggest\w*|feedback|well done|good job|nice|loved?|best|bravo|kudos|top notch|decent"
+             r"|superb|lovely|fab|gem|impressed|exceeded|worth|value for money|smooth\w*|tidy"
+             r"|spotless|sparkling|recommend|come back|book again|regular|thanks? (?:to|for)",
              "好评|满意|专业|干净|点赞|赞|棒|不错|推荐|评价|五星|辛苦|建议|意见|反馈|细心|耐心|靠谱"
-             "|给力|好"),
+             "|给力|好|满分|焕然一新|物超所值|物有所值|超出预期|细致|仔细|厉害|周到|利索|勤快|实惠|公道"
+             "|再来|还找你们|介绍|回头客|五星|四星|打分"),
     "human": (r"human|person|people|agent|representative|operator|manager|supervisor|boss|staff"
               r"|someone|real|customer service|support|call me|phone|bots?|robot|callback",
               "人工|真人|客服|经理|负责人|主管|电话|机器人|领导|工作人员|老板"),
@@ -212,6 +219,15 @@ CONCEPTS: dict[str, tuple[str, str]] = {
              r"|weekend|next (?:week|month)|morning|afternoon|evening|0 ?(?:am|pm)|0(?:st|nd|rd|th)"
              r"|am|pm|o'clock",
              "今天|明天|后天|周[一二三四五六日天末]|星期|下周|下个月|上午|下午|晚上|早上|号|点|月底|月初"),
+    # Questions about the bot itself ("are you a robot", "你多大了"): chit-chat, never a
+    # policy question, although "are you ..." / "do you ..." also start most FAQs.
+    "botself": (r"are you (?:a |an )?(?:real|human|robot|bot|ai|alexa|siri|smart|tired|single"
+                r"|happy|sad|okay|alive|male|female|a boy|a girl)|who (?:made|created|built) you"
+                r"|how old are you|your name|your favou?rite|do you (?:love|like|dream|sleep|eat"
+                r"|have feelings|think i)|can you (?:sing|dance|draw|code|cook|tell)|marry me"
+                r"|what are you|where do you live",
+                "你是机器人|你是人|你叫什么|你多大|你几岁|你喜欢|你爱|你会不会|你会唱|你是男|你是女"
+                "|谁开发|谁做的你|陪我聊|你累|你好笨|你真笨|你是谁"),
     # Topics customers of a home-service business do not ask us about: they outweigh a
     # stray "price" or "book" in "what's the gold price" or "book me a flight".
     "offtopic": (r"weather|rain\w*|snow\w*|sunny|temperature|forecast|stocks?|shares|bitcoin|crypto"

@@ -69,7 +69,9 @@ NOT_MEASURES = [
     "千万别迟到",  # by all means
     "元旦搬家",
     "1.5万步",  # steps
-    "5000米",  # metres are not taken as a distance (1.5米的床 is a bed's size)
+    "1.5米的床",  # a bed's size, not a distance (500米 is one: see DISTANCES)
+    "2米长",
+    "a 2m wide sofa",
     "五六公里",  # a range said quickly is not 56 km
     "a 4K TV",
     "+12345678901234",  # not a valid number anywhere

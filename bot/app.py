@@ -47,11 +47,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dispatcher = worker = None
         if scheduler:
             from bot.delivery import ChannelSender
+            from bot.proactive import FlowStarter
             from scheduler.delivery import DeliveryWorker
             from scheduler.dispatcher import recover, start_background
 
             recover(svc.db)
-            worker = DeliveryWorker(svc.db, ChannelSender(svc.channels), svc.channels).start()
+            # Scheduled flows (a survey 2 h after service) start in the conversation when due.
+            starter = FlowStarter(svc.db, svc.scripts, tz=settings.tz, clock=svc.pipeline.clock,
+                                  on_outbox=lambda: svc.pipeline.on_outbox())
+            sender = ChannelSender(svc.channels, starter=starter)
+            worker = DeliveryWorker(svc.db, sender, svc.channels).start()
             svc.pipeline.on_outbox = worker.wake
             dispatcher = start_background(svc.db, worker.wake)
         try:

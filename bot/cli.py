@@ -231,7 +231,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_run_due(args: argparse.Namespace) -> int:
     from bot.delivery import ChannelSender
+    from bot.proactive import FlowStarter
     from bot.services import make_channels
+    from flows.reload import BundleHolder
     from scheduler.dispatcher import DispatchReport, dispatch_due
     from scheduler.ratelimit import limiter_for
     from storage.db import Database
@@ -249,15 +251,18 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     settings = _settings()
     db = Database(settings.database_url)
     channels = make_channels(settings, db)
+    starter = FlowStarter(db, BundleHolder(settings.flows_dir), tz=settings.tz,
+                          clock=(lambda: now) if now else None)
+    sender = ChannelSender(channels, starter=starter)
     total = DispatchReport()
     try:
         for name in channels:
-            r = dispatch_due(db, ChannelSender(channels), now=now, channels=[name],
+            r = dispatch_due(db, sender, now=now, channels=[name],
                              limiter=limiter_for(name))
             for key in vars(total):
                 setattr(total, key, getattr(total, key) + getattr(r, key))
         # rows for channels not configured here are recorded as skipped, with the reason
-        r = dispatch_due(db, ChannelSender(channels), now=now, exclude=list(channels))
+        r = dispatch_due(db, sender, now=now, exclude=list(channels))
         total.claimed += r.claimed
         total.skipped += r.skipped
     finally:
@@ -358,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp = ssub.add_parser("run-due", help="send every due outbox message once, then exit")
     sp.add_argument("--now", help="ISO time to treat as now (default: the real time)")
     sp.set_defaults(func=cmd_run_due)
+    # Business records: each module adds its own commands.
+    from bot import cli_bookings, cli_loyalty, cli_tickets
+
+    for module in (cli_bookings, cli_tickets, cli_loyalty):
+        module.register(sub)
     return p
 
 

@@ -199,7 +199,11 @@ class Pipeline:
             work.replies.append(Reply(bundle.message("unsupported_type", lang)))
             return work
         if msg.media and not text:
-            work.replies.append(Reply(bundle.message("media_received", lang)))
+            # In a flow (a complaint asking for photos) the flow picks the media up when the
+            # customer says they are done; otherwise ask what the file is about.
+            busy = bool((conv.state or {}).get("stack"))
+            work.replies.append(Reply(bundle.message(
+                "media_received_in_flow" if busy else "media_received", lang)))
             return work
         if text is not None:
             text = expand_number(bundle, conv.state or {}, text)

@@ -235,7 +235,8 @@ def _build_step(raw: Any, index: int, source: Source, doc: Any, path: list[Any])
                     buttons=tuple(Text(b) for b in raw.get("buttons", ())))
     if kind == "collect":
         return Step(
-            **common, slot=raw["collect"], type=raw.get("type", "text"), ask=Text(raw["ask"]),
+            **common, slot=raw["collect"], type=raw.get("type", "text"),
+            ask=Text(raw["ask"]) if "ask" in raw else None,
             reask=Text(raw["reask"]) if "reask" in raw else None,
             choices=tuple(Choice(c["value"], Text({"zh": c["zh"], "en": c["en"]}),
                                  tuple(c.get("synonyms", ()))) for c in raw.get("choices", ())),

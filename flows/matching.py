@@ -109,7 +109,9 @@ def parse_value(step: Step, text: str, entities: Sequence[Entity], today: date,
             return True, [], None
         return False, None, None
     if kind in ("int", "number"):
-        value = _number(text, entities)
+        # A step bound to an entity ("rooms") does not take another one ("80平") as its answer.
+        value = _number(text, [e for e in entities if e.entity == "number"] if step.entity
+                        else entities)
         return _in_range(step, value) if value is not None else (False, None, None)
     cleaned = text.strip()
     if not cleaned or len(cleaned) < int(rules.get("min_length", 1)):

@@ -30,6 +30,8 @@ DEFAULT_MESSAGES: dict[str, Text] = {k: Text(v) for k, v in {
         "zh": "抱歉，我目前只会中文和英文。Sorry, I can only chat in Chinese or English.",
         "en": "Sorry, I can only chat in Chinese or English. 抱歉，我目前只会中文和英文。"},
     "no_text": {"zh": "😊 有什么可以帮您？", "en": "😊 How can I help you?"},
+    "media_received_in_flow": {"zh": "已收到照片。还有的话请继续发送，发完回复“好了”。",
+                               "en": "Photo received. Send more if you like, then reply \"done\"."},
     "media_received": {"zh": "已收到您发送的文件/图片，我们会妥善保存。请用文字告诉我需要什么帮助。",
                        "en": "Got your photo/file, and we've kept it. Please tell me in words "
                              "what you need."},

@@ -107,6 +107,15 @@ class Flow:
     def index(self, step_id: str) -> int:
         return next(i for i, s in enumerate(self.steps) if s.id == step_id)
 
+    def label_of(self, slot: str, value: Any, lang: str) -> str:
+        """A choice slot shows its label in the customer's language, not the raw value."""
+        for step in self.steps:
+            if step.kind == "collect" and step.slot == slot and step.choices:
+                for c in step.choices:
+                    if c.value == value:
+                        return c.label.get(lang)
+        return str(value)
+
 
 @dataclass(frozen=True, slots=True)
 class FaqEntry:

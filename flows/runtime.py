@@ -21,7 +21,7 @@ from flows.actions import ActionContext, registry
 from flows.conditions import compile_condition, evaluate
 from flows.filling import corrections, prefill, says_correction
 from flows.matching import is_exactly, normalise, parse_value
-from flows.model import END, Bundle, Flow, Reply, Step
+from flows.model import END, Bundle, Flow, Reply, Step, Text
 from flows.templates import render
 from flows.triggers import find_trigger, message_variants
 from flows.turn import Env, Outcome, Turn
@@ -104,13 +104,7 @@ class _Turn:
         return self.b.flows[frame["flow"]]
 
     def display(self, flow: Flow, slots: dict[str, Any], name: str, value: Any) -> str:
-        """Choice slots show their label in the customer's language, not the raw value."""
-        for step in flow.steps:
-            if step.kind == "collect" and step.slot == name and step.choices:
-                for c in step.choices:
-                    if c.value == value:
-                        return c.label.get(self.lang)
-        return str(value)
+        return flow.label_of(name, value, self.lang)
 
     def words(self, key: str) -> list[str]:
         raw = self.b.settings.get(key, {})
@@ -247,11 +241,11 @@ class _Turn:
                 self.end(frame, "failed")
             return
         if step.reask is not None:
-            self.say(self.render(flow, frame, step.reask.get(self.lang)), self.buttons_of(step))
+            self.say(self.render(flow, frame, step.reask.get(self.lang)), self.buttons_of(step, frame))
             return
         detail = self.msg(reason, **step.validate) if reason else self.msg("reask")
         self.say(detail + "\n" + self.render(flow, frame, step.ask.get(self.lang) if step.ask
-                                             else ""), self.buttons_of(step))
+                                             else ""), self.buttons_of(step, frame))
 
     def switch(self, frame: dict[str, Any], flow_name: str) -> None:
         self.event("flow_interrupted", flow=frame["flow"], by=flow_name)
@@ -318,10 +312,10 @@ class _Turn:
                 buttons = tuple(b.get(self.lang) for b in step.buttons)
                 self.say(self.render(flow, frame, step.text.get(self.lang)), buttons)
             elif step.kind == "collect":
-                if step.slot not in frame["slots"]:
-                    assert step.ask is not None
+                # A collect without a question is filled only when a message names it.
+                if step.slot not in frame["slots"] and step.ask is not None:
                     self.say(self.render(flow, frame, step.ask.get(self.lang)),
-                             self.buttons_of(step))
+                             self.buttons_of(step, frame))
                     return  # wait for the answer
             elif step.kind == "branch":
                 target = self.branch(flow, step)
@@ -355,6 +349,7 @@ class _Turn:
             channel=self.env.channel,
             args=step.args,
             display=lambda name: self.display(flow, frame["slots"], name, frame["slots"].get(name)),
+            intent=self.turn.intent, entities=self.turn.entities,
         )
         try:
             result = spec.func(ctx)
@@ -364,7 +359,10 @@ class _Turn:
             self.say(self.msg("flow_error"))
             return False
         for name, value in result.slots.items():
-            self.set_slot(frame, name, value)
+            if value is None:  # an action clears a slot to have its question asked again
+                frame["slots"].pop(name, None)
+            else:
+                self.set_slot(frame, name, value)
         self.out.replies.extend(result.replies)
         for type_, data in result.events:
             self.event(type_, **data)
@@ -389,11 +387,16 @@ class _Turn:
         flow = self.flow_of(frame)
         step = flow.step(frame["step"])
         if step is not None and step.kind == "collect" and step.ask is not None:
-            self.say(self.render(flow, frame, step.ask.get(self.lang)), self.buttons_of(step))
+            self.say(self.render(flow, frame, step.ask.get(self.lang)), self.buttons_of(step, frame))
         else:
             self.advance(frame, frame["step"])
 
-    def buttons_of(self, step: Step) -> tuple[str, ...]:
+    def buttons_of(self, step: Step, frame: dict[str, Any] | None = None) -> tuple[str, ...]:
+        """The question's buttons: its choices, or those an action chose for this conversation
+        (slot ``<slot>_buttons``: only the time slots still free, the nearest open days)."""
+        custom = frame["slots"].get(f"{step.slot}_buttons") if frame is not None else None
+        if isinstance(custom, list):
+            return tuple(b if isinstance(b, str) else Text(b).get(self.lang) for b in custom)
         return tuple(c.label.get(self.lang) for c in step.choices)
 
     def render(self, flow: Flow, frame: dict[str, Any], text: str) -> str:

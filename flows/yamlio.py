@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,24 @@ def load_yaml(path: Path) -> Any:
         raise YamlSyntaxError(line, message) from exc
     except YAMLError as exc:
         raise YamlSyntaxError(1, f"YAML error: {exc}") from exc
+    except ValueError as exc:  # ruamel builds dates while parsing: "2026-13-02" fails here
+        line, token = _bad_date(text)
+        what = f"'{token}' is not a valid date" if token else f"a value cannot be read ({exc})"
+        raise YamlSyntaxError(line, f"{what} (dates are YYYY-MM-DD)") from exc
+
+
+_DATE = re.compile(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-])")
+
+
+def _bad_date(text: str) -> tuple[int, str]:
+    """Line and text of the first unquoted date-looking value that is not a real date."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for m in _DATE.finditer(line.split("#", 1)[0]):
+            try:
+                date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return number, m[0]
+    return 1, ""
 
 
 def line_of(node: Any, path: Sequence[str | int] = ()) -> int:

@@ -14,7 +14,10 @@ _HAN = re.compile(
 )
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
 # Latin letters including the accented Latin-1 / Extended-A ranges (café, naïve).
-_LATIN_WORD = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]{2,}")
+# A word of two or more letters; letters glued to digits ("ABC123", "B2611230001", "3pm") are
+# codes and ids, not language.
+_LATIN_WORD = re.compile("(?<![0-9A-Za-z\u00c0-\u024f])[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]{2,}"
+                         "(?![0-9A-Za-z\u00c0-\u024f])")
 _LATIN = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 # Any other letter: str.isalpha() is true for letters of every script, so whatever
 # is alphabetic and not Han / kana / Latin counts here (Cyrillic, Arabic, Hangul...).

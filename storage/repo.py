@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.conn import Tx
@@ -27,6 +27,7 @@ from storage.models import (
     LinkCode,
     OutboxMessage,
 )
+from storage.models_business import Booking, PointsEntry, ReferralCode, SurveyResponse, Ticket
 from storage.outbox import (  # re-exported: callers keep one repository module
     Claimed as Claimed,
 )
@@ -279,14 +280,32 @@ def merge_customers(tx: Tx, *, keep: int, drop: int) -> None:
     events themselves stay as they were, now filed under the surviving customer.
     """
     conn = _conn(tx)
-    for table in (ChannelIdentity, Conversation, ConversationEvent, OutboxMessage, LinkCode):
+    for table in (ChannelIdentity, Conversation, ConversationEvent, OutboxMessage, LinkCode,
+                  Booking, Ticket, SurveyResponse):
         conn.execute(update(table).where(table.customer_id == drop).values(customer_id=keep))
+    # The ledger: an award both customers already got (same reason and ref) is kept once;
+    # the balance below is recomputed from what moves.
+    mine = select(PointsEntry.reason, PointsEntry.ref).where(PointsEntry.customer_id == keep)
+    dup_points = conn.execute(select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
+        PointsEntry.customer_id == drop,
+        tuple_(PointsEntry.reason, PointsEntry.ref).in_(mine))).scalar() or 0
+    conn.execute(delete(PointsEntry).where(PointsEntry.customer_id == drop,
+                                           tuple_(PointsEntry.reason, PointsEntry.ref).in_(mine)))
+    conn.execute(update(PointsEntry).where(PointsEntry.customer_id == drop)
+                 .values(customer_id=keep))
+    # One referral code per customer: the survivor keeps theirs if they have one.
+    has_code = conn.execute(select(ReferralCode.code).where(ReferralCode.customer_id == keep)).first()
+    if has_code:
+        conn.execute(delete(ReferralCode).where(ReferralCode.customer_id == drop))
+    else:
+        conn.execute(update(ReferralCode).where(ReferralCode.customer_id == drop)
+                     .values(customer_id=keep))
     old = conn.execute(select(Customer.points, Customer.profile, Customer.tier)
                        .where(Customer.id == drop)).first()
     if old is not None:
         profile = conn.execute(select(Customer.profile).where(Customer.id == keep)).scalar()
         conn.execute(update(Customer).where(Customer.id == keep).values(
-            points=Customer.points + old[0], profile={**(old[1] or {}), **(profile or {})},
+            points=Customer.points + old[0] - int(dup_points), profile={**(old[1] or {}), **(profile or {})},
             updated_at=utcnow()))
         conn.execute(delete(Customer).where(Customer.id == drop))
 

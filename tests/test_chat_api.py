@@ -56,15 +56,17 @@ def test_chinese_in_chinese_out_english_in_english_out(client: TestClient) -> No
 
 
 def test_a_quote_in_one_message(client: TestClient, db_url: str) -> None:
-    body = say(client, "下周六从朝阳搬到海淀，两室一厅，多少钱？")
-    (reply,) = texts(body)
-    assert "• 搬家 · 两室 · 基础价: ¥900" in reply
-    assert "• 周末附加 10%: ¥90" in reply and "合计: ¥990" in reply
+    body = say(client, "下周六从朝阳搬到海淀，两室一厅，1楼，大概8公里，有一台冰箱，多少钱？")
+    reply, book_it = texts(body)
+    assert "• 基础价（2室）: ¥900" in reply and "• 冰箱 × 1（¥100/件）: ¥100" in reply
+    assert "• 周末附加 10%: ¥100" in reply and "合计: ¥1,100" in reply
+    assert book_it == "需要为您预约吗？" and body["replies"][1]["buttons"] == ["预约", "改一下", "不用了"]
     kinds = [t for t, _ in events(db_url)]
     assert kinds[:2] == ["message_in", "nlu"]
     assert "quote_created" in kinds and kinds[-1] == "message_out"
     slots = {d["slot"]: d["value"] for t, d in events(db_url) if t == "slot_set"}
-    assert slots["date"] == "2026-12-05" and slots["home_size"] == "two_rooms"
+    assert slots["date"] == "2026-12-05" and slots["rooms"] == 2
+    assert slots["from_address"] == "朝阳" and slots["to_address"] == "海淀"
 
 
 def test_same_message_three_times_gets_one_reply(client: TestClient, db_url: str) -> None:
@@ -84,6 +86,8 @@ def test_the_stored_events_tell_the_conversation(client: TestClient, db_url: str
     say(client, "我想做个保洁，多少钱")
     say(client, "两室")
     say(client, "明天")
+    for answer in ("日常", "单次", "先不用"):  # routine cleaning, once, not booking now
+        say(client, answer)
     story = [(t, d.get("text") or d.get("slot") or d.get("flow") or d.get("intent"))
              for t, d in events(db_url) if t != "action_executed"]
     assert story[:6] == [

@@ -72,10 +72,12 @@ def test_quote_by_typing_and_tapping(page: Any) -> None:
     assert bot_texts(page)[-1] == "请问您需要哪项服务？"
     page.click(".chip >> text=搬家")
     page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 3")
-    page.fill("#input", "两室一厅，下周六")
+    page.fill("#input", "两室一厅，下周六，1楼，大概8公里，有一台冰箱")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 4")
-    assert "合计" in bot_texts(page)[-1]
+    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 5")
+    quote, book_it = bot_texts(page)[-2:]
+    assert "合计" in quote and book_it == "需要为您预约吗？"
+    assert [c.inner_text() for c in page.query_selector_all(".chip")] == ["预约", "改一下", "不用了"]
 
 
 def test_customer_text_is_shown_as_text_not_html(page: Any) -> None:

@@ -44,8 +44,8 @@ def test_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     url = f"sqlite:///{tmp_path}/fresh.db"
     monkeypatch.setenv("CARELINE_DATABASE_URL", url)
     assert main(["db", "upgrade"]) == 0
-    assert "database at revision 0002" in capsys.readouterr().out
-    assert current_revision(url) == "0002"
+    assert "database at revision 0003" in capsys.readouterr().out
+    assert current_revision(url) == "0003"
 
 
 def test_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +59,7 @@ def test_terminal_chat(tmp_path: Path) -> None:
     env = {"CARELINE_DATABASE_URL": f"sqlite:///{tmp_path}/chat.db", "PATH": "/usr/bin:/bin",
            "HOME": str(tmp_path), "CARELINE_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--lang", "en"],
-                          input="hello\n1\n2\n2\ntomorrow\n/quit\n", capture_output=True,
+                          input="hello\n1\n2\n2\ntomorrow\n1\n1\n/quit\n", capture_output=True,
                           text=True, env=env, timeout=120, check=True)
     out = done.stdout
     assert "Chat with Careline" in out

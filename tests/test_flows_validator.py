@@ -22,7 +22,7 @@ def scripts_with(tmp_path: Path, name: str, body: str) -> Path:
 
 
 def errors_for(tmp_path: Path, body: str) -> list[str]:
-    result = load_bundle(scripts_with(tmp_path, "booking.yml", body))
+    result = load_bundle(scripts_with(tmp_path, "broken.yml", body))
     assert result.bundle is None
     return [str(e) for e in result.errors]
 
@@ -38,12 +38,12 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     errs = errors_for(tmp_path, """
         version: 1
         flows:
-          booking:
+          draft:
             steps:
               - say: {zh: 好, en: ok
     """)
     assert len(errs) == 1
-    assert errs[0].startswith(f"{tmp_path}/scripts/booking.yml:")
+    assert errs[0].startswith(f"{tmp_path}/scripts/broken.yml:")
     assert "YAML syntax error" in errs[0]
 
 
@@ -51,22 +51,22 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     ("""
      version: 1
      flows:
-       booking:
+       draft:
          steps:
            - say: {zh: 好, en: ok}
              nxt: done
-     """, 5, "unknown key 'nxt' in flows/booking/steps/0 — allowed keys here: buttons, id, next, say"),
+     """, 5, "unknown key 'nxt' in flows/draft/steps/0 — allowed keys here: buttons, id, next, say"),
     ("""
      version: 1
      flows:
-       booking:
+       draft:
          steps:
            - sya: {zh: 好, en: ok}
      """, 5, "has none of say, collect, branch, action, goto, end; found 'sya' (did you mean 'say'?)"),
     ("""
      version: 1
      flows:
-       booking:
+       draft:
          steps:
            - collect: size
              type: colour
@@ -81,14 +81,14 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 ])
 def test_schema_errors_are_precise(tmp_path: Path, body: str, line: int, expected: str) -> None:
     errs = errors_for(tmp_path, body)
-    assert any(e.startswith(f"{tmp_path}/scripts/booking.yml:{line}:") and expected in e
+    assert any(e.startswith(f"{tmp_path}/scripts/broken.yml:{line}:") and expected in e
                for e in errs), errs
 
 
 BROKEN = """
 version: 1
 flows:
-  booking:
+  draft:
     triggers:
       intents: [bok]
       keywords: [报价]
@@ -113,41 +113,42 @@ flows:
 
 
 @pytest.mark.parametrize(("line", "expected"), [
-    (8, "step 'ask_date' in flow 'booking': the ask text has no en translation — add `en: ...`"),
+    (8, "step 'ask_date' in flow 'draft': the ask text has no en translation — add `en: ...`"),
     (12, "uses unknown slot '{dat}' — did you mean 'date'?"),
     (18, "condition 'date = 3' is not valid: invalid syntax — compare with `==`, not `=`"),
     (20, "branch target 'nowhere' is not a step of this flow"),
-    (21, "unknown action 'book_it' — known: faq_answer, link_accounts, quote_price, request_human"),
+    (21, "unknown action 'book_it' — "),
     (22, "goto unknown flow 'nonexist'"),
-    (14, "step 'orphan' in flow 'booking' is never reached from the first step — add "
+    (14, "step 'orphan' in flow 'draft' is never reached from the first step — add "
          "`next: orphan` to an earlier step (e.g. 'step2') or delete it"),
 ])
 def test_semantic_errors_say_where_what_and_how(tmp_path: Path, line: int, expected: str) -> None:
     errs = errors_for(tmp_path, BROKEN)
-    assert any(e.startswith(f"{tmp_path}/scripts/booking.yml:{line}: ") and expected in e
+    assert any(e.startswith(f"{tmp_path}/scripts/broken.yml:{line}: ") and expected in e
                for e in errs), errs
 
 
 def test_trigger_conflicts_and_unknown_intents(tmp_path: Path) -> None:
-    result = load_bundle(scripts_with(tmp_path, "booking.yml", BROKEN))
+    result = load_bundle(scripts_with(tmp_path, "broken.yml", BROKEN))
     text = "\n".join(str(e) for e in result.errors + result.warnings)
-    assert "keyword '报价' triggers both 'booking' and 'quote'" in text
-    assert "warning: flow 'booking' is triggered by intent 'bok', which the built-in NLU does " \
+    assert "keyword '报价' triggers both 'draft' and 'quote'" in text
+    assert "warning: flow 'draft' is triggered by intent 'bok', which the built-in NLU does " \
            "not know — did you mean 'book'?" in text
 
 
 def test_pricing_must_cover_what_the_quote_flow_offers(tmp_path: Path) -> None:
     directory = scripts_with(tmp_path, "extra.yml", "version: 1\n")
     pricing = (directory / "pricing.yml").read_text(encoding="utf-8")
-    (directory / "pricing.yml").write_text(pricing.replace("        four_plus: 720\n", ""),
+    # cleaning is the last service: cut the file there
+    (directory / "pricing.yml").write_text(pricing[:pricing.index("    cleaning:\n")],
                                            encoding="utf-8")
     (directory / "extra.yml").unlink()
     result = load_bundle(directory)
     assert result.bundle is None
     (err,) = result.errors
     assert str(err).startswith(f"{directory}/quote.yml:")
-    assert "home size 'four_plus' has no price for service 'cleaning'" in str(err)
-    assert "add `four_plus: <amount>` to base_by_size" in str(err)
+    assert "service 'cleaning' offered by flow 'quote' has no price in pricing.services" in str(err)
+    assert "add `cleaning:` under pricing.services" in str(err)
 
 
 def test_missing_fallback_and_duplicates(tmp_path: Path) -> None:
@@ -171,9 +172,9 @@ def test_missing_fallback_and_duplicates(tmp_path: Path) -> None:
 
 def test_cli_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "check", str(SHIPPED_FLOWS)]) == 0
-    assert "OK: 7 flows" in capsys.readouterr().out
-    broken = scripts_with(tmp_path, "booking.yml", BROKEN)
+    assert "OK: 17 flows" in capsys.readouterr().out
+    broken = scripts_with(tmp_path, "broken.yml", BROKEN)
     assert main(["flows", "check", str(broken)]) == 1
     err = capsys.readouterr().err
-    assert f"{broken}/booking.yml:12: step 'step2'" in err
+    assert f"{broken}/broken.yml:12: step 'step2'" in err
     assert "error(s); nothing changed." in err

@@ -12,6 +12,9 @@ from nlu.language import detect
         ("我想搬家，两室一厅多少钱？", "zh"),
         ("我想book一个保洁", "zh"),  # mixed zh/en counts as Chinese
         ("hello 你好", "zh"),
+        ("ABC123", None),  # a referral code or booking id carries no language
+        ("B2611230001", None),
+        ("referral code ABC123", "en"),
         ("OK 好", "zh"),
         ("Can you come on Saturday?", "en"),
         ("ok", "en"),

@@ -309,9 +309,12 @@ def test_a_quote_conversation_end_to_end_on_the_rasa_backend(rasa_app: TestClien
 
     assert say("我想做个保洁，多少钱") == ["您家是什么户型？"]
     assert say("两室") == ["请问哪天需要服务？（例如：下周六、12月5号）"]
-    (quote,) = say("下周六")
-    assert "为您估算的价格如下" in quote and "合计" in quote
-    assert [c["text"] for c in fake.calls] == ["我想做个保洁，多少钱", "两室", "下周六"]
+    assert say("下周六") == ["需要日常保洁还是深度保洁？"]
+    assert say("日常") == ["需要单次服务，还是每月、每季度定期上门（包月、包季更优惠）？"]
+    quote, book_it = say("单次")
+    assert quote.startswith("保洁报价（单次）") and "合计" in quote
+    assert book_it == "需要为您预约吗？"
+    assert [c["text"] for c in fake.calls] == ["我想做个保洁，多少钱", "两室", "下周六", "日常", "单次"]
 
 
 # -- one contract over both engines -----------------------------------------------------------

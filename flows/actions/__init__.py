@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.model import Bundle, Flow, Reply, Step
+from nlu.base import Entity
 
 CheckFn = Callable[[Bundle, Flow, Step], list[tuple[int, str, str]]]
 
@@ -32,6 +33,8 @@ class ActionContext:
     session: Any  # the turn's SQLAlchemy Connection (its transaction), or None offline
     args: Mapping[str, Any]
     display: Callable[[str], str]  # slot name -> its value as the customer should read it
+    intent: str | None = None  # what the NLU made of this turn's message
+    entities: tuple[Entity, ...] = ()
 
 
 @dataclass(slots=True)

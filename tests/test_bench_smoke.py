@@ -40,3 +40,14 @@ def test_bench_quick_sqlite_runs_and_reports(tmp_path: Path) -> None:
     assert set(db["phases"]) == {"floor", "chat", "chat_half_load", "chat_sequential"}
     assert db["targets"]["chat_floor_ratio"] >= 0
     assert db["phases"]["chat"]["ok"] > 0
+
+
+def test_quote_bench_runs_every_conversation_to_a_quote(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.quote import main
+
+    assert main(["--rounds", "1", "--postgres", ""]) == 0
+    out = capsys.readouterr().out
+    for name in ("moving_zh", "moving_en", "cleaning_zh"):
+        line = next(row for row in out.splitlines() if row.startswith(name))
+        assert line.endswith("yes"), line  # the conversation reached an itemised quote
+    assert "PostgreSQL: skipped" in out

@@ -120,8 +120,13 @@ def _areas(text: str) -> Iterator[Candidate]:
 def _rooms(text: str) -> Iterator[Candidate]:
     for m in _ZH_ROOMS.finditer(text):
         value = _cn_or_int(m["n"] or m["n2"])
-        if value is not None and 0 < value <= 20:
-            yield "rooms", value, m.start(), m.end()
+        start = m.start()
+        before = text[max(0, start - 1):start]
+        if value is not None and before in ("-", "－", "负") and (
+                start < 2 or not text[start - 2].isdigit()):
+            yield "rooms", -value, start - 1, m.end()  # "负3室", "-3室": the flow rejects it
+        elif value is not None and 0 < value <= 20:
+            yield "rooms", value, start, m.end()
     for m in _EN_ROOMS.finditer(text):
         if m["studio"]:
             yield "rooms", 1, m.start(), m.end()

@@ -119,6 +119,9 @@ FLOW_SENTENCES = [
     ("3室2厅120平米", [("rooms", 3, "3室2厅"), ("area", 120.0, "120平米")]),
     ("不对，是下周日", [("date", "2026-12-06", "下周日")]),
     ("-3 rooms", [("rooms", -3, "-3 rooms")]),  # reported as typed; the flow rejects it
+    ("负3室", [("rooms", -3, "负3室")]),
+    ("-3室", [("rooms", -3, "-3室")]),
+    ("负三室", [("rooms", -3, "负三室")]),
     ("2-3 rooms", [("number", 2, "2"), ("rooms", 3, "3 rooms")]),  # a range, not a minus
     ("500楼", [("floor", 500, "500楼")]),  # reported; the flow rejects it
     ("ground floor", [("floor", 1, "ground floor")]),

@@ -56,6 +56,7 @@ class Conversation(Base):
     """Current-state snapshot of the dialogue with one channel identity."""
 
     __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_queue", "status", "priority", "queued_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -73,6 +74,17 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: service messages pushed since then (WeChat allows 5 per window)
     window_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    # -- handoff (status queued / agent) --------------------------------------------------
+    #: the console user handling it, or the dedicated agent a VIP is routed to while queued
+    assigned_agent: Mapped[str | None] = mapped_column(String(64))
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    #: queue order: higher first (urgent, VIP, anger), then the longest waiting
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the last message's sentiment score (-1..1) and anger flag, shown in the queue
+    sentiment: Mapped[float | None] = mapped_column()
+    angry: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class LinkCode(Base):

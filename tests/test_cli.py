@@ -44,8 +44,8 @@ def test_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     url = f"sqlite:///{tmp_path}/fresh.db"
     monkeypatch.setenv("CARELINE_DATABASE_URL", url)
     assert main(["db", "upgrade"]) == 0
-    assert "database at revision 0003" in capsys.readouterr().out
-    assert current_revision(url) == "0003"
+    assert "database at revision 0004" in capsys.readouterr().out
+    assert current_revision(url) == "0004"
 
 
 def test_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

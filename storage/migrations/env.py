@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import storage.models_business  # noqa: F401  (registers the business tables)
+import storage.models_business  # registers the business tables
+import storage.models_console  # noqa: F401  (registers the console tables)
 from storage.models import Base
 
 config = context.config

@@ -37,11 +37,17 @@ SECTION = register_section(
     "booking", schema=Path(__file__).with_name("booking.schema.json"), check=check_section,
     required_by=("booking_check_time", "booking_create"))
 
-Hook = Callable[[Connection, BookingRow, datetime], None]
+Hook = Callable[[Connection, BookingRow, datetime], object]
 ON_CREATED: list[Hook] = []
 ON_RESCHEDULED: list[Hook] = []
 ON_CANCELLED: list[Hook] = []
 ON_COMPLETED: list[Hook] = []
+
+
+def subscribe(hooks: list[Hook], hook: Hook) -> None:
+    """Run ``hook`` on these booking changes (once, however often a module is imported)."""
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def _run(hooks: list[Hook], conn: Connection, booking: BookingRow, now: datetime) -> None:

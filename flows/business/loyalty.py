@@ -9,7 +9,6 @@ customer queued through the outbox so they go out only if the completion commits
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from flows.business import booking
 from flows.business.loyalty_config import LoyaltyConfig, Tier, add_months, check_loyalty, config_of
 from flows.business.loyalty_ledger import expire_points, points_expiring
 from flows.business.notify import notify
@@ -26,7 +26,7 @@ from storage import loyalty as store
 from storage.conn import Tx
 
 __all__ = ["award", "config_for", "expire_points", "on_booking_completed", "points_expiring",
-           "recompute_tier", "register_hooks", "tier_for", "use_section"]
+           "recompute_tier", "tier_for", "use_section"]
 
 log = logging.getLogger(__name__)
 
@@ -205,21 +205,4 @@ def _referral_reward(conn: Tx, cfg: LoyaltyConfig, customer_id: int, now: dateti
               lambda lang: {"points": cfg.referred_points})
 
 
-def register_hooks() -> bool:
-    """Put :func:`on_booking_completed` into the booking module's completion hooks (once);
-    False while the booking module is not there."""
-    try:
-        booking = importlib.import_module("flows.business.booking")
-    except ImportError as exc:
-        if getattr(exc, "name", None) != "flows.business.booking":
-            log.warning("loyalty: booking hooks not registered: %s", exc)
-        return False
-    hooks = getattr(booking, "ON_COMPLETED", None)
-    if hooks is None:
-        return False
-    if on_booking_completed not in hooks:
-        hooks.append(on_booking_completed)
-    return True
-
-
-register_hooks()
+booking.subscribe(booking.ON_COMPLETED, on_booking_completed)

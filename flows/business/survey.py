@@ -13,7 +13,6 @@ booking; the CSAT score picks an outcome from the ``survey:`` section:
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from flows.business import booking, loyalty
 from flows.business.complaints_proactive import live_section, schedule_flow
 from flows.model import Bundle
 from flows.sections import Problem, SectionRef, register_section
@@ -87,20 +87,6 @@ def schedule_survey(tx: Tx, booking_row: Any, now: datetime, *,
         key=f"survey:{public_id}", due_at=done_at + timedelta(hours=float(cfg["delay_hours"])),
         ref=f"booking:{public_id}", postpone_minutes=cfg.get("postpone_minutes"))
     return addr is not None
-
-
-def register_hooks() -> bool:
-    """Add :func:`schedule_survey` to the booking module's completion hooks (once)."""
-    try:
-        booking = importlib.import_module("flows.business.booking")
-    except ImportError:
-        return False
-    hooks = getattr(booking, "ON_COMPLETED", None)
-    if hooks is None:
-        return False
-    if schedule_survey not in hooks:
-        hooks.append(schedule_survey)
-    return True
 
 
 # -- answers --------------------------------------------------------------------------------
@@ -174,11 +160,8 @@ def _award(tx: Tx, bundle: Bundle, customer_id: int, points: int, ref: str,
     """Points through the loyalty module when the scripts run loyalty (expiry rules), else
     straight into the ledger; once per (customer, survey, booking) either way."""
     if bundle.section("loyalty"):
-        loyalty = importlib.import_module("flows.business.loyalty")
-        award = getattr(loyalty, "award", None)
-        if award is not None:
-            return award(tx, bundle, customer_id, "survey", ref, now, amount=points) is not None
+        return loyalty.award(tx, bundle, customer_id, "survey", ref, now, amount=points) is not None
     return add_points(tx, customer_id, points, "survey", ref, now=now)
 
 
-register_hooks()
+booking.subscribe(booking.ON_COMPLETED, schedule_survey)

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from bot import __version__, telegram_webhook, wechat_webhook
+from bot import __version__, console, telegram_webhook, wechat_webhook
 from bot.api import bench_router, router
 from bot.services import Services, build_services
 from bot.settings import Settings, get_settings
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        console.startup(app)
         resumed = svc.pipeline.resume_pending()
         if resumed:
             log.warning("processed %d message(s) stored before the last stop", resumed)
@@ -58,10 +59,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sender = ChannelSender(svc.channels, starter=starter)
             worker = DeliveryWorker(svc.db, sender, svc.channels).start()
             svc.pipeline.on_outbox = worker.wake
-            dispatcher = start_background(svc.db, worker.wake)
+            dispatcher = start_background(svc.db, worker.wake, tz=settings.tz)
         try:
             yield
         finally:
+            console.shutdown(app)
             if dispatcher is not None:
                 dispatcher.shutdown(wait=False)
             if worker is not None:
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(wechat_webhook.router)
     if settings.bench_floor:
         app.include_router(bench_router)
+    console.install(app)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -53,10 +53,18 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
         from bot.telegram_polling import start_polling
 
         poller = start_polling(services)
+    logins: list[tuple[str, str, str]] = []
+    if demo:
+        from bot.console_demo import seed_demo_users
+
+        logins = list(seed_demo_users(services.db))
     app = create_app(settings, services, scheduler=not args.no_scheduler)
     base = f"http://{args.host}:{args.port}"
     print(f"Careline {__version__} — database {settings.database_url}")
     print(f"  web chat:   {base}/chat")
+    print(f"  console:    {base}/console")
+    for username, password, role in logins:
+        print(f"    demo login ({role}): {username} / {password}   — demo only, never in production")
     print(f"  API docs:   {base}/docs")
     print(f"  health:     {base}/healthz")
     print(f"  flows from: {settings.flows_dir} (hot reload {'on' if settings.hot_reload else 'off'})")
@@ -364,9 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--now", help="ISO time to treat as now (default: the real time)")
     sp.set_defaults(func=cmd_run_due)
     # Business records: each module adds its own commands.
-    from bot import cli_bookings, cli_loyalty, cli_tickets
+    from bot import cli_bookings, cli_care, cli_loyalty, cli_tickets, cli_users
 
-    for module in (cli_bookings, cli_tickets, cli_loyalty):
+    for module in (cli_bookings, cli_tickets, cli_loyalty, cli_care, cli_users):
         module.register(sub)
     return p
 

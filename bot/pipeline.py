@@ -1,9 +1,14 @@
-"""How a message travels: store -> lock conversation -> NLU -> flows -> outbox (one transaction).
+"""How a message travels: store -> lock conversation -> NLU -> handoff -> flows -> outbox
+(one transaction).
 
 ``handle`` serves synchronous channels (web chat): the inbound row, the state change, the
 events and the outbox rows commit together, and a repeated message id returns the replies
 already produced instead of new ones. ``accept`` + ``process`` serve webhooks: the message
 is stored (and so can be acknowledged) first, then processed.
+
+Handoff (bot/handoff_route.py) sits between NLU and the flows: a conversation queued for a
+person or with an agent never reaches the flows, and a trigger (an explicit request, anger,
+an urgent complaint, failed turns) queues it in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from sqlalchemy import Connection
 
 from bot.channels.base import InboundMessage, Media
 from bot.guard import has_words, screen
+from bot.handoff_route import after_flows, before_flows
+from flows.business.handoff_config import cached_config
 from flows.model import Reply
 from flows.reload import BundleHolder
 from flows.runtime import Runtime
@@ -54,6 +61,10 @@ class _Work:
     events: list[NewEvent] = field(default_factory=list)
     state: dict[str, Any] | None = None
     active_flow: str | None = None
+    status: str | None = None  # the handoff status after the message (None: unchanged)
+
+
+WAITING = ("queued", "agent")  # with a person: the bot does not answer
 
 
 class Pipeline:
@@ -155,6 +166,9 @@ class Pipeline:
                  conv: repo.ConversationRow, *, inline: int | None) -> HandleResult:
         now = self.clock()
         work = self._understand_and_reply(s, conv, msg, now)
+        if work.status is None and conv.status in WAITING:
+            work.replies.clear()  # media or unreadable input while with a person: theirs
+        status = work.status or ("bot" if conv.status == "closed" else conv.status)
         ts = now
         events = [NewEvent("message_in", "customer", {"text": msg.text, "kind": msg.kind,
                                                       "lang": work.lang, "channel": msg.channel}),
@@ -169,9 +183,9 @@ class Pipeline:
             for i, r in enumerate(work.replies)
         ])
         state = work.state if work.state is not None else conv.state
-        repo.save_conversation(s, conv, state=state, lang=work.lang)
+        repo.save_conversation(s, conv, state=state, lang=work.lang, status=status)
         return HandleResult(conv.public_id, tuple(work.replies), inbound_id=inbound_id,
-                            handoff=conv.status in ("queued", "agent"),
+                            handoff=status in WAITING,
                             active_flow=work.active_flow)
 
     def _reply_lang(self, text: str | None, msg: InboundMessage, conv: repo.ConversationRow) -> str:
@@ -220,18 +234,26 @@ class Pipeline:
         assert text is not None
         parse = self.nlu.parse(text, now=now)
         work.events.append(NewEvent("nlu", "system", _annotation(parse)))
-        runtime = Runtime(bundle, self.tz)
-        outcome = runtime.handle(
-            conv.state or {},
-            Turn(text=text, lang=lang, now=now, intent=parse.intent.name,
-                 confidence=parse.intent.confidence, entities=parse.entities),
-            Env(tz=self.tz, customer_id=conv.customer_id, conversation_id=conv.id, session=s,
-                channel=msg.channel),
-        )
-        work.replies.extend(outcome.replies)
-        work.events.extend(NewEvent(t, "bot", d) for t, d in outcome.events)
-        work.state = outcome.state
-        work.active_flow = outcome.active_flow
+        handoff = cached_config(bundle.section("handoff"))
+        routing = before_flows(s, conv, text, parse, lang, now, handoff, self.tz)
+        if not routing.done:
+            runtime = Runtime(bundle, self.tz)
+            outcome = runtime.handle(
+                routing.state,
+                Turn(text=text, lang=lang, now=now, intent=parse.intent.name,
+                     confidence=parse.intent.confidence, entities=parse.entities),
+                Env(tz=self.tz, customer_id=conv.customer_id, conversation_id=conv.id, session=s,
+                    channel=msg.channel),
+            )
+            work.replies.extend(outcome.replies)
+            work.events.extend(NewEvent(t, "bot", d) for t, d in outcome.events)
+            work.active_flow = outcome.active_flow
+            routing.state = outcome.state
+            after_flows(s, conv, routing, text, outcome.events, bundle, now, handoff,
+                        self.tz)
+        work.replies.extend(routing.replies)
+        work.events.extend(routing.events)
+        work.state, work.status = routing.state, routing.status
         return work
 
 

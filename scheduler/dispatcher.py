@@ -2,29 +2,44 @@
 
 Rows are claimed (status ``sending``) and committed before any network call, so two
 dispatchers never send the same row: on PostgreSQL claims use ``FOR UPDATE SKIP LOCKED``,
-on SQLite the write transaction is exclusive. A crash after the claim leaves the row in
-``sending``; ``recover`` marks such rows failed with the reason after ``stale_after``:
-whether the platform got them is unknown, and a duplicate is worse than a visible failure.
+on SQLite the write transaction is exclusive. Message hygiene (scheduler/hygiene.py:
+quiet hours, the daily cap, opt-out, no channel) sorts each batch in the claim's own
+transaction. A crash after the claim leaves rows in ``sending``; ``recover`` looks at each
+claimed batch after ``stale_after``: rows are sent one by one in claim order and each is
+recorded as soon as it is sent, so only the first row still ``sending`` may have reached
+the platform — it is marked failed with the reason (a duplicate is worse than a visible
+failure; ``in_flight="resend"`` chooses at-least-once instead) — and the rows after it were
+never tried and go back to ``pending``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import Table, select, text, update
+from sqlalchemy.orm import Session
+
+from scheduler import hygiene
+from scheduler.hygiene import Screen
 from scheduler.ratelimit import RateLimiter
 from storage import repo
 from storage.db import Database
+from storage.models import OutboxMessage
 from storage.repo import Claimed
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_FINISH = update(_OUTBOX)
 
 MAX_ATTEMPTS = 5
+_ACTIVE = "status IN ('pending', 'sending')"  # ix_outbox_active's WHERE, verbatim
 BACKOFF_SECONDS = (2, 10, 60, 300)
 
 
@@ -62,34 +77,53 @@ class DispatchReport:
 def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
                  batch: int = 200, channels: Sequence[str] | None = None,
                  exclude: Sequence[str] = (), limiter: RateLimiter | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> DispatchReport:
+                 sleep: Callable[[float], None] = time.sleep,
+                 screen: Screen | None = hygiene.screen) -> DispatchReport:
     """Send every pending row due by ``now`` once; returns what happened.
 
     With a ``limiter`` (one channel's platform limits): when the channel as a whole is at
     its limit the dispatcher waits; when only one recipient is, that row is given back
-    with a later due time and the others go first.
+    with a later due time and the others go first. ``screen``: message hygiene
+    (scheduler/hygiene.py), None to send every row as it is.
     """
     report = DispatchReport()
     while True:
         at = now or utcnow()
         with db.session() as s:
             claimed = repo.claim_due(s, at, limit=batch, channels=channels, exclude=exclude)
+            to_send = _screen(s, screen, claimed, at, report)
         if not claimed:
             return report
         report.claimed += len(claimed)
         held: list[tuple[int, datetime]] = []
-        for row in claimed:
-            later = _wait_turn(limiter, row, sleep) if limiter is not None else None
-            if later is not None:
-                held.append((row.id, later))
-                continue
-            _deliver_one(db, send, report, row)
+        with _recorder(db) as record:
+            for row in to_send:
+                later = _wait_turn(limiter, row, sleep) if limiter is not None else None
+                if later is not None:
+                    held.append((row.id, later))
+                    continue
+                _deliver_one(record, send, report, row)
         if held:  # one transaction for all rows given back, not one per row
             with db.session() as s:
                 repo.release_claims(s, held)
             report.deferred += len(held)
         if len(claimed) < batch:
             return report
+
+
+def _screen(s: Session, screen: Screen | None, claimed: list[Claimed], at: datetime,
+            report: DispatchReport) -> list[Claimed]:
+    """Apply hygiene in the claim's transaction: held rows go back, dropped rows are done."""
+    if screen is None or not claimed:
+        return claimed
+    verdict = screen(s, claimed, at)
+    if verdict.later:
+        repo.release_claims(s, verdict.later)
+        report.deferred += len(verdict.later)
+    for row_id, reason in verdict.skip:
+        repo.finish_outbox(s, row_id, status="skipped", error=reason)
+    report.skipped += len(verdict.skip)
+    return verdict.send
 
 
 def _wait_turn(limiter: RateLimiter, row: Claimed,
@@ -105,7 +139,32 @@ def _wait_turn(limiter: RateLimiter, row: Claimed,
         return utcnow() + timedelta(seconds=wait)
 
 
-def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claimed) -> None:
+Record = Callable[[dict[str, Any], int], None]
+
+
+@contextmanager
+def _recorder(db: Database) -> Iterator[Record]:
+    """Writes one row's outcome in its own committed transaction. PostgreSQL: on one
+    connection held for the batch (no pool checkout and ping per row); SQLite: through
+    ``db.transaction()``, which serialises this process's writers."""
+    if not db.is_postgres:
+        def record_sqlite(values: dict[str, Any], row_id: int) -> None:
+            with db.transaction() as conn:
+                conn.execute(_FINISH.values(**values).where(_OUTBOX.c.id == row_id))
+        yield record_sqlite
+        return
+    with db.engine.connect() as conn:
+        def record_pg(values: dict[str, Any], row_id: int) -> None:
+            try:
+                conn.execute(_FINISH.values(**values).where(_OUTBOX.c.id == row_id))
+                conn.commit()
+            except Exception:
+                conn.rollback()
+                raise
+        yield record_pg
+
+
+def _deliver_one(record: Record, send: Sender, report: DispatchReport, row: Claimed) -> None:
     row_id, channel, attempts = row.id, row.channel, row.attempts
     outcome: SendOutcome | None
     try:
@@ -113,25 +172,29 @@ def _deliver_one(db: Database, send: Sender, report: DispatchReport, row: Claime
     except Exception as exc:  # a sender bug is a failed attempt, not a dead dispatcher
         log.exception("sending outbox row %s failed", row_id)
         outcome = _Failure(f"{type(exc).__name__}: {exc}")
-    with db.session() as s:
-        if outcome is None:
-            repo.finish_outbox(s, row_id, status="skipped",
-                               error=f"channel '{channel}' is not configured")
-            report.skipped += 1
-        elif outcome.ok:
-            repo.finish_outbox(s, row_id, status="sent", external_ref=outcome.external_ref)
-            report.sent += 1
-        elif outcome.skipped:
-            repo.finish_outbox(s, row_id, status="skipped", error=outcome.error)
-            report.skipped += 1
-        elif outcome.permanent or attempts >= MAX_ATTEMPTS:
-            repo.finish_outbox(s, row_id, status="failed", error=outcome.error)
-            report.failed += 1
-        else:
-            delay = outcome.retry_after or BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
-            repo.finish_outbox(s, row_id, status="pending", error=outcome.error,
-                               retry_at=utcnow() + timedelta(seconds=delay))
-            report.retried += 1
+    if outcome is None:
+        values: dict[str, Any] = {"status": "skipped",
+                                  "last_error": f"channel '{channel}' is not configured"}
+        report.skipped += 1
+    elif outcome.ok:
+        values = {"status": "sent", "last_error": None, "sent_at": utcnow(),
+                  "external_ref": outcome.external_ref}
+        report.sent += 1
+    elif outcome.skipped:
+        values = {"status": "skipped", "last_error": outcome.error}
+        report.skipped += 1
+    elif outcome.permanent or attempts >= MAX_ATTEMPTS:
+        values = {"status": "failed", "last_error": outcome.error}
+        report.failed += 1
+    else:
+        delay = outcome.retry_after or BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
+        values = {"status": "pending", "last_error": outcome.error,
+                  "due_at": utcnow() + timedelta(seconds=delay)}
+        report.retried += 1
+    # One Core statement in its own transaction (what repo.finish_outbox writes, without
+    # the ORM's per-statement cost): each row is recorded as soon as it is sent, which is
+    # what lets ``recover`` tell the row that may have been in flight from those never tried.
+    record(values, row_id)
 
 
 @dataclass
@@ -144,22 +207,72 @@ class _Failure:
     skipped: bool = False
 
 
-def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10)) -> int:
-    """Rows left in ``sending`` by a crashed process: recorded as failed, never resent."""
+def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
+            in_flight: str = "fail") -> int:
+    """Rows left in ``sending`` by a crashed process (claimed before ``now - stale_after``).
+
+    Per claimed batch (rows share ``claimed_at``), in claim order: the first row may have
+    been sent — failed with the reason (``in_flight="resend"``: back to pending, for a
+    channel that de-duplicates by idempotency key); the later rows were never tried and go
+    back to ``pending``. Returns how many rows were recovered either way.
+    """
+    if in_flight not in ("fail", "resend"):
+        raise ValueError(f"in_flight is 'fail' or 'resend', not {in_flight!r}")
+    o = OutboxMessage
+    # the literal lets SQLite use the partial index ix_outbox_active (a bound parameter
+    # cannot prove the index's WHERE), instead of scanning every scheduled row
+    stale = (text(_ACTIVE), o.status == "sending", o.claimed_at <= utcnow() - stale_after)
+    with db.read() as s:
+        if s.execute(select(o.id).where(*stale).limit(1)).first() is None:
+            return 0  # the usual case: nothing to recover, no write lock taken
     with db.session() as s:
-        return repo.expire_interrupted(s, utcnow() - stale_after)
+        rows = s.execute(
+            select(o.id, o.claimed_at).where(*stale)
+            .order_by(o.claimed_at, o.due_at, o.id).with_for_update(skip_locked=True)).all()
+        first_of_batch: set[int] = set()
+        seen: set[datetime | None] = set()
+        for row_id, claimed_at in rows:
+            if claimed_at not in seen:
+                seen.add(claimed_at)
+                first_of_batch.add(int(row_id))
+        failed = sorted(first_of_batch) if in_flight == "fail" else []
+        retry = [int(r[0]) for r in rows if int(r[0]) not in failed]
+        if failed:
+            s.execute(update(o).where(o.id.in_(failed)).values(
+                status="failed", last_error="interrupted while sending (process stopped); "
+                                            "not resent to avoid a duplicate"))
+        for start in range(0, len(retry), 1000):
+            s.execute(update(o).where(o.id.in_(retry[start:start + 1000])).values(
+                status="pending", attempts=o.attempts - 1,
+                last_error="claimed by a process that stopped before trying it; requeued"))
+        return len(rows)
 
 
 def start_background(db: Database, wake: Callable[[], None], *,
-                     interval: float = 1.0) -> Any:
+                     interval: float = 1.0, tz: Any = None,
+                     handoff_scan: float | None = 15.0) -> Any:
     """APScheduler: wake the delivery worker every ``interval`` s (rows that became due,
-    retries after back-off) and record sends interrupted by a crash."""
+    retries after back-off), record sends interrupted by a crash, and every
+    ``handoff_scan`` s time out unclaimed handoffs (scheduler/handoff_scan.py; ``tz`` is
+    CARELINE_TIMEZONE for working hours, None = read from the environment)."""
     from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.handoff_scan import run_scan
 
     sched = BackgroundScheduler(timezone="UTC")
     sched.add_job(wake, "interval", seconds=interval, id="careline-outbox",
                   max_instances=1, coalesce=True)
     sched.add_job(recover, "interval", minutes=5, args=(db,), id="careline-recover",
+                  max_instances=1, coalesce=True)
+    if handoff_scan:
+        sched.add_job(run_scan, "interval", seconds=handoff_scan, args=(db, tz),
+                      id="careline-handoff-timeout", max_instances=1, coalesce=True)
+    # SLA timers every minute; care calendar, points expiry and tiers daily; crew briefings.
+    from flows.business.care_scans import run_briefings
+    from scheduler.jobs import add_daily_jobs
+
+    add_daily_jobs(sched, db, tz=tz)
+    sched.add_job(run_briefings, "interval", minutes=5, args=(db,), id="careline-briefings",
                   max_instances=1, coalesce=True)
     sched.start()
     return sched

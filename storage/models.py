@@ -151,6 +151,8 @@ class OutboxMessage(Base):
         # Partial: web replies are stored as already sent and never enter it.
         Index("ix_outbox_active", "status", "due_at", sqlite_where=_ACTIVE,
               postgresql_where=_ACTIVE),
+        # The daily cap counts a customer's proactive messages sent today.
+        Index("ix_outbox_customer_sent", "customer_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

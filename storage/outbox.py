@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.conn import Tx, conn_of
 from storage.models import OutboxMessage
 from storage.statements import for_dialect
 from storage.types import utcnow
+
+_ACTIVE_ROWS = text("status IN ('pending', 'sending')")  # = ix_outbox_active's predicate
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,9 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100,
     o = OutboxMessage
     stmt = (
         select(o.id, o.channel, o.recipient, o.payload, o.idempotency_key, o.attempts, o.kind)
-        .where(o.status == "pending", o.due_at <= now)
+        # The partial index's own predicate first: SQLite uses a partial index only when the
+        # query repeats its WHERE (else it scans the whole outbox: 0.6 s per claim at 1 M rows).
+        .where(_ACTIVE_ROWS, o.status == "pending", o.due_at <= now)
         .order_by(o.due_at, o.id).limit(limit)
     )
     if channels is not None:
@@ -128,7 +132,8 @@ def expire_interrupted(session: Session, claimed_before: datetime) -> int:
     """
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= claimed_before)
+        .where(_ACTIVE_ROWS, OutboxMessage.status == "sending",
+               OutboxMessage.claimed_at <= claimed_before)
         .values(status="failed",
                 last_error="interrupted while sending (process stopped); not resent to "
                            "avoid a duplicate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -172,7 +173,7 @@ def test_missing_fallback_and_duplicates(tmp_path: Path) -> None:
 
 def test_cli_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "check", str(SHIPPED_FLOWS)]) == 0
-    assert "OK: 17 flows" in capsys.readouterr().out
+    assert re.search(r"OK: \d+ flows", capsys.readouterr().out)
     broken = scripts_with(tmp_path, "broken.yml", BROKEN)
     assert main(["flows", "check", str(broken)]) == 1
     err = capsys.readouterr().err

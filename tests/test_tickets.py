@@ -21,7 +21,8 @@ from .test_survey_world import World, world_fixture  # noqa: F401  (fixture)
 def complain_urgent(w: World) -> str:
     w.say("师傅迟到了三个小时还把我的柜子磕坏了")
     w.say("跳过")
-    w.say("赔偿")
+    w.say("赔偿")  # urgent: queued for a person ...
+    w.say("算了")  # ... who is not needed here (a queued customer gets no proactive flows)
     [opened] = w.events("ticket_opened")
     return str(opened["ticket_id"])
 

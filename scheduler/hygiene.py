@@ -1,0 +1,164 @@
+"""Message hygiene, applied at dispatch time to every claimed outbox row.
+
+Proactive rows (:data:`PROACTIVE_KINDS`: care, campaigns, and the starts of flows the bot
+begins on its own, like the survey) are held back or dropped before any network call:
+
+* the customer opted out (``customers.profile["opted_out"]``) → ``skipped``, ``opted_out``;
+* quiet hours (default 21:00–09:00 in CARELINE_TIMEZONE) → given back, due at their end;
+* the customer already got ``daily_cap`` proactive messages this local day → given back,
+  due the next morning.
+
+Any row without a usable address (channel ``none`` or no recipient) is ``skipped`` with
+``no_channel`` — recorded once, never retried. Replies, ticket updates and other
+transactional kinds are never held. Settings: the ``messaging:`` section
+(flows/business/messaging.py). The cap is counted from rows sent today, so two dispatcher
+processes racing for the same customer's last slot may send one over the cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from flows.business.handoff_config import default_tz
+from flows.business.messaging import MessagingConfig, is_opted_out, live_config
+from storage.models import Customer, OutboxMessage
+from storage.repo import Claimed
+
+#: Kinds the bot sends on its own; everything else answers or reports something the
+#: customer did, and is never held by hygiene. H9's care calendar imports this for preview.
+#: A proactive flow (a survey, a resolution rating) counts once, by its start row (kind
+#: ``flow``); the messages the started flow then sends carry the flow's name as their kind
+#: (``survey``...) and are not held — its first question is not put off till tomorrow.
+PROACTIVE_KINDS: frozenset[str] = frozenset(
+    {"care", "campaign", "flow", "winback", "birthday", "holiday"})
+#: channel of a row written for a customer with no address, so the skip is on record
+NO_CHANNEL = "none"
+
+
+@dataclass
+class Screened:
+    """What to do with a claimed batch: send, give back with a later due time, or skip."""
+
+    send: list[Claimed] = field(default_factory=list)
+    later: list[tuple[int, datetime]] = field(default_factory=list)
+    skip: list[tuple[int, str]] = field(default_factory=list)
+
+
+#: ``(session, claimed rows, now) -> Screened``; dispatch_due calls it in the claim's
+#: transaction, so held rows never show as ``sending``.
+Screen = Callable[[Session, Sequence[Claimed], datetime], Screened]
+
+
+def is_proactive(kind: str) -> bool:
+    return kind in PROACTIVE_KINDS
+
+
+def quiet_until(at: datetime, cfg: MessagingConfig, tz: ZoneInfo) -> datetime | None:
+    """The end of the quiet period ``at`` falls in (aware UTC), or None when not quiet."""
+    start, end = cfg.quiet_start, cfg.quiet_end
+    if start is None or end is None:
+        return None
+    local = at.astimezone(tz)
+    now_t = local.time()
+    day = local.date()
+    if start > end:  # crosses midnight: 21:00–09:00
+        if now_t >= start:
+            return _at(day + timedelta(days=1), end, tz)
+        if now_t < end:
+            return _at(day, end, tz)
+        return None
+    if start <= now_t < end:
+        return _at(day, end, tz)
+    return None
+
+
+def next_morning(at: datetime, cfg: MessagingConfig, tz: ZoneInfo) -> datetime:
+    """The next local day at the end of quiet hours (midnight without quiet hours)."""
+    tomorrow = at.astimezone(tz).date() + timedelta(days=1)
+    return _at(tomorrow, cfg.quiet_end or time(0, 0), tz)
+
+
+def send_time(at: datetime, cfg: MessagingConfig, tz: ZoneInfo) -> datetime:
+    """When a proactive message due at ``at`` may go out (quiet hours only; for preview)."""
+    return quiet_until(at, cfg, tz) or at
+
+
+def day_start(at: datetime, tz: ZoneInfo) -> datetime:
+    return _at(at.astimezone(tz).date(), time(0, 0), tz)
+
+
+def _at(day: Any, t: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, t, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+def no_channel(row: Claimed) -> bool:
+    return row.channel in ("", NO_CHANNEL) or not row.recipient
+
+
+def screen(session: Session, rows: Sequence[Claimed], at: datetime, *,
+           cfg: MessagingConfig | None = None, tz: ZoneInfo | None = None) -> Screened:
+    """Sort a claimed batch by the hygiene rules (module docstring); reads only."""
+    out = Screened()
+    proactive = [r for r in rows if is_proactive(r.kind) and not no_channel(r)]
+    if not proactive:
+        for row in rows:
+            (out.skip.append((row.id, "no_channel")) if no_channel(row) else out.send.append(row))
+        return out
+    cfg, tz = cfg or live_config(), tz or default_tz()
+    owner = _owners(session, [r.id for r in proactive])
+    profiles = _profiles(session, set(owner.values()))
+    quiet = quiet_until(at, cfg, tz)
+    sent_today = (_sent_since(session, set(owner.values()), day_start(at, tz))
+                  if cfg.daily_cap else {})
+    for row in rows:
+        if no_channel(row):
+            out.skip.append((row.id, "no_channel"))
+            continue
+        if not is_proactive(row.kind):
+            out.send.append(row)
+            continue
+        customer = owner.get(row.id)
+        if customer is not None and is_opted_out(profiles.get(customer)):
+            out.skip.append((row.id, "opted_out"))
+        elif quiet is not None:
+            out.later.append((row.id, quiet))
+        elif cfg.daily_cap and customer is not None and \
+                sent_today.get(customer, 0) >= cfg.daily_cap:
+            out.later.append((row.id, next_morning(at, cfg, tz)))
+        else:
+            if customer is not None:
+                sent_today[customer] = sent_today.get(customer, 0) + 1
+            out.send.append(row)
+    return out
+
+
+def _owners(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    o = OutboxMessage
+    return {int(r[0]): int(r[1]) for r in session.execute(
+        select(o.id, o.customer_id).where(o.id.in_(list(ids))))}
+
+
+def _profiles(session: Session, customers: set[int]) -> dict[int, dict[str, Any]]:
+    if not customers:
+        return {}
+    return {int(r[0]): dict(r[1] or {}) for r in session.execute(
+        select(Customer.id, Customer.profile).where(Customer.id.in_(list(customers))))}
+
+
+def _sent_since(session: Session, customers: set[int], since: datetime) -> dict[int, int]:
+    """Proactive messages sent to each customer since ``since`` (uses ix_outbox_customer)."""
+    if not customers:
+        return {}
+    o = OutboxMessage
+    stmt = (select(o.customer_id, func.count())
+            .where(o.customer_id.in_(list(customers)), o.sent_at >= since,
+                   o.status == "sent", o.kind.in_(sorted(PROACTIVE_KINDS)))
+            .group_by(o.customer_id))
+    return {int(r[0]): int(r[1]) for r in session.execute(stmt)}

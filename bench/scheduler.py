@@ -99,15 +99,12 @@ def rss_of(pid: int) -> float:
 class Child:
     """The scheduler process, with its RSS sampled while we wait."""
 
-    claim_fix = False  # set from --claim-fix
-
     def __init__(self, url: str, log: Path, *, in_flight: str = "fail",
                  stale_after: float = 3.0) -> None:
         self.spawned = time.time()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench.scheduler_child", "--url", url, "--log", str(log),
-             "--stale-after", str(stale_after), "--in-flight", in_flight,
-             *(["--claim-fix"] if self.claim_fix else [])],
+             "--stale-after", str(stale_after), "--in-flight", in_flight],
             stdout=subprocess.PIPE, text=True)
         self.peak_rss = 0.0
 
@@ -276,7 +273,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"careline-sched-{kind}-"))
     url, drop = fresh_database(kind, work)
     db = Database(url)
-    out: dict[str, Any] = {"db": kind, "rows": args.rows, "claim_fix": args.claim_fix}
+    out: dict[str, Any] = {"db": kind, "rows": args.rows}
     try:
         now = datetime.now(UTC)
         started = time.perf_counter()
@@ -308,11 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                         "on SQLite, where each add_job commits at ~75/s); extrapolated")
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     p.add_argument("--json", help="also write the figures to this file")
-    p.add_argument("--claim-fix", action="store_true",
-                   help="run the scheduler with the proposed claim_due index fix "
-                        "(bench/scheduler_child.py: claim_due_indexed)")
     args = p.parse_args(argv)
-    Child.claim_fix = args.claim_fix
     if args.quick:
         args.rows, args.rate, args.duration = 2_000, 200.0, 2.0
         args.kill_rows, args.aps_jobs = 600, 200

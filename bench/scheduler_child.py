@@ -49,34 +49,6 @@ class FakeChannel:
         return Sent(external_ref=row.idempotency_key)
 
 
-def claim_due_indexed(session: Any, now: Any, *, limit: int = 100, channels: Any = None,
-                      exclude: Any = ()) -> list[Claimed]:
-    """storage.outbox.claim_due plus the literal ``status IN ('pending', 'sending')``, so
-    that SQLite uses the partial index ix_outbox_active instead of scanning every row
-    (the fix proposed for storage/outbox.py; ``--claim-fix`` measures it)."""
-    from sqlalchemy import select, text, update
-
-    from storage.models import OutboxMessage as o
-    from storage.types import utcnow
-
-    stmt = (select(o.id, o.channel, o.recipient, o.payload, o.idempotency_key, o.attempts,
-                   o.kind)
-            .where(text("status IN ('pending', 'sending')"), o.status == "pending",
-                   o.due_at <= now).order_by(o.due_at, o.id).limit(limit))
-    if channels is not None:
-        stmt = stmt.where(o.channel.in_(channels))
-    if exclude:
-        stmt = stmt.where(o.channel.not_in(exclude))
-    rows = [Claimed(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
-                    r.attempts + 1, r.kind)
-            for r in session.execute(stmt.with_for_update(skip_locked=True))]
-    if rows:
-        session.execute(update(o).where(o.id.in_([r.id for r in rows]))
-                        .values(status="sending", attempts=o.attempts + 1, claimed_at=utcnow())
-                        .execution_options(synchronize_session=False))
-    return rows
-
-
 class _Scripts:
     """Stands in for the live script bundle: only the ``messaging`` section."""
 
@@ -90,12 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log", required=True)
     p.add_argument("--stale-after", type=float, default=600.0)
     p.add_argument("--in-flight", choices=("fail", "resend"), default="fail")
-    p.add_argument("--claim-fix", action="store_true")
     args = p.parse_args(argv)
-    if args.claim_fix:
-        from storage import repo
-
-        repo.claim_due = claim_due_indexed
 
     from apscheduler.schedulers.background import BackgroundScheduler
 

@@ -10,8 +10,7 @@ def report(r: dict[str, Any]) -> None:
         return "n/a" if v is None else (f"{v:,.2f}{unit}" if isinstance(v, float) else f"{v}{unit}")
 
     late, aps = r["lateness"], r["apscheduler"]
-    print(f"== {r['db']} ==" + (" (with the proposed claim_due index fix)"
-                                 if r.get("claim_fix") else ""))
+    print(f"== {r['db']} ==")
     print(f"create {r['rows']:,} scheduled rows: {f(r['create_s'], ' s')} "
           f"({r['create_per_s']:,.0f} rows/s; target <= 60 s)")
     print(f"start to first dispatch: {f(r['start_to_first_dispatch_s'], ' s')} (target <= 5 s)")

@@ -275,3 +275,18 @@ def test_a_new_handoff_reaches_an_open_console_within_a_second(console: Console,
 def test_the_stream_needs_a_session(console: Console, live: str) -> None:
     r = httpx.get(f"{live}{API}/stream", timeout=5)
     assert r.status_code == 401 and r.json()["message"]
+
+
+def test_sla_alerts_reach_supervisors_not_agents() -> None:
+    from bot.console.auth import User
+    from bot.console.stream import payload
+
+    row = (7, "sla_warning", "system", NOW, {"ticket_id": "T2611230001", "deadline": "reply"},
+           "c_abc", "bot", None, "telegram")
+    supervisor = User(1, "sup", None, "supervisor", True)
+    agent = User(2, "ann", None, "agent", True)
+    alert = payload(row, supervisor)  # type: ignore[arg-type]
+    assert alert is not None
+    assert (alert["type"], alert["event"], alert["ticket_id"]) == ("ticket", "sla_warning",
+                                                                  "T2611230001")
+    assert payload(row, agent) is None  # type: ignore[arg-type]

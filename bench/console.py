@@ -26,32 +26,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue as queue_mod
-import random
-import secrets
-import shutil
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-TARGET_MS = 300.0
-SECRET = "bench-telegram-secret"
-TOKEN = "123456:BENCH"
-PASSWORD = "bench password 2026"
-USERS = {"sup": "supervisor", "ann": "agent", "bob": "agent", "cai": "agent", "dee": "agent"}
-ANGRY = ["气死我了！你们什么破服务，垃圾！", "太过分了！搬家师傅把我的冰箱摔坏了，气死我了！",
-         "This is outrageous! Worst service ever, I am furious!"]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from bench.console_live import (
+    ANGRY,
+    CHROMIUM,
+    PASSWORD,
+    TARGET_MS,
+    USERS,
+    Live,
+    Stream,
+    post_update,
+)
+from bench.console_seed import seed
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -87,135 +83,6 @@ HEADER = f"{'measure':<44}{'n':>8}{'p50 ms':>9}{'p95 ms':>9}{'missed':>8}"
 
 
 # -- a live server ------------------------------------------------------------------------------
-
-
-class Live:
-    """The app on a free loopback port, with console users; Telegram faked."""
-
-    def __init__(self, url: str, fake_base: str, *, scheduler: bool = True) -> None:
-        self.db_url, self.fake_base, self.scheduler = url, fake_base, scheduler
-        self.base = ""
-        self.services: Any = None
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> Live:
-        import uvicorn
-        from pydantic import SecretStr
-
-        from bot.app import create_app
-        from bot.console.auth import create_user
-        from bot.services import build_services
-        from bot.settings import Settings
-        from nlu.builtin import default_nlu
-
-        settings = Settings(database_url=self.db_url, hot_reload=False,
-                            telegram_token=SecretStr(TOKEN), telegram_secret=SecretStr(SECRET),
-                            telegram_api_base=self.fake_base,
-                            secret_key=SecretStr(secrets.token_urlsafe(24)))
-        self.services = build_services(settings, nlu=default_nlu(), migrate=True)
-        with self.services.db.transaction() as conn:
-            for name, role in USERS.items():
-                create_user(conn, name, PASSWORD, role, now=datetime.now(UTC))
-        app = create_app(settings, self.services, scheduler=self.scheduler)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                     log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.02)  # start-up, not measured
-        if not self._server.started:
-            raise RuntimeError("the server did not start")
-        self.base = f"http://127.0.0.1:{port}"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-        if self.services is not None:
-            self.services.close()
-
-    def login(self, username: str) -> httpx.Client:
-        client = httpx.Client(base_url=self.base, timeout=30)
-        r = client.post("/api/console/login", json={"username": username, "password": PASSWORD})
-        r.raise_for_status()
-        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        return client
-
-
-def post_update(client: httpx.Client, update_id: int, chat_id: int, text: str) -> None:
-    lang = "en" if text.isascii() else "zh-hans"
-    user = {"id": chat_id, "is_bot": False, "first_name": "Bench", "last_name": str(chat_id),
-            "language_code": lang}
-    update = {"update_id": update_id, "message": {
-        "message_id": update_id, "from": user, "date": int(time.time()), "text": text,
-        "chat": {"id": chat_id, "first_name": "Bench", "last_name": str(chat_id),
-                 "type": "private"}}}
-    r = client.post("/webhooks/telegram", json=update,
-                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
-    r.raise_for_status()
-
-
-class Stream:
-    """An SSE client of /api/console/stream in a thread: (arrival, payload) pairs."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self.client = client
-        self.events: queue_mod.Queue[tuple[float, dict[str, Any]]] = queue_mod.Queue()
-        self.ready = threading.Event()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Stream:
-        self.thread.start()
-        if not self.ready.wait(10):
-            raise RuntimeError("the event stream did not open")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()  # the thread ends at the next line, or when the server stops
-
-    def close(self) -> None:
-        """After the server stopped (which ends open streams)."""
-        self.stop.set()
-        self.thread.join(timeout=5)
-        self.client.close()
-
-    def _run(self) -> None:
-        try:
-            with self.client.stream("GET", "/api/console/stream",
-                                    timeout=httpx.Timeout(5, read=None)) as r:
-                r.raise_for_status()
-                self.ready.set()
-                for line in r.iter_lines():
-                    if self.stop.is_set():
-                        return
-                    if line.startswith("data:"):
-                        self.events.put((time.perf_counter(), json.loads(line[5:])))
-        except (httpx.HTTPError, ValueError) as exc:
-            if not self.stop.is_set():
-                print(f"stream ended: {exc}", file=sys.stderr)
-        finally:
-            self.ready.set()
-
-    def next_handoff(self, seen: set[str], timeout: float) -> tuple[float, str] | None:
-        deadline = time.perf_counter() + timeout
-        while (left := deadline - time.perf_counter()) > 0:
-            try:
-                at, event = self.events.get(timeout=left)
-            except queue_mod.Empty:
-                return None
-            cid = str(event.get("conversation_id"))
-            if event.get("type") == "handoff" and cid not in seen:
-                seen.add(cid)
-                return at, cid
-        return None
 
 
 def latency(url: str, messages: int, *, browser: bool) -> list[Figures]:
@@ -306,72 +173,6 @@ def in_page(live: Live, webhook: httpx.Client, figures: Figures, messages: int) 
 
 
 # -- the queue with 10 000 conversations -------------------------------------------------------
-
-
-def seed(db_url: str, conversations: int, events_each: int = 8) -> None:
-    """Customers, identities, conversations and events, straight into the tables."""
-    from sqlalchemy import insert, text
-
-    from storage.db import Database
-    from storage.models import ChannelIdentity, Conversation, ConversationEvent, Customer
-
-    rnd = random.Random(6)
-    now = datetime.now(UTC)
-    agents = [n for n, r in USERS.items() if r == "agent"]
-    customers, identities, convs, events = [], [], [], []
-    for i in range(1, conversations + 1):
-        channel = ("telegram", "wechat", "web")[i % 3]
-        lang = "zh" if i % 4 else "en"
-        tier = "gold" if i % 20 == 0 else "standard"
-        customers.append({"id": i, "display_name": f"客户 {i}", "lang": lang, "tier": tier,
-                          "points": rnd.randrange(0, 5000), "profile": {}, "created_at": now,
-                          "updated_at": now})
-        identities.append({"id": i, "customer_id": i, "channel": channel,
-                           "external_id": str(7_000_000 + i), "display_name": f"客户 {i}",
-                           "created_at": now, "last_inbound_at": now})
-        bucket = i % 100
-        status = ("queued" if bucket < 5 else "agent" if bucket < 8 else
-                  "closed" if bucket < 30 else "bot")
-        handed = status in ("queued", "agent")
-        waited = timedelta(seconds=rnd.randrange(5, 900))
-        convs.append({
-            "id": i, "public_id": f"c_bench{i:08d}", "customer_id": i, "identity_id": i,
-            "channel": channel, "status": status, "lang": lang, "state": {}, "turns": 4,
-            "created_at": now - timedelta(days=1), "updated_at": now - waited,
-            "last_inbound_at": now - waited,
-            "assigned_agent": rnd.choice(agents) if status == "agent" else None,
-            "handoff_reason": rnd.choice(("anger", "asked", "negative", "failed_turns"))
-            if handed else None,
-            "priority": rnd.choice((20, 40, 50, 60, 80, 100)) if handed else 0,
-            "queued_at": now - waited if handed else None,
-            "claimed_at": now - waited / 2 if status == "agent" else None,
-            "sentiment": round(rnd.uniform(-1, 0.5), 3) if handed else None,
-            "angry": handed and bucket % 2 == 0})
-        for k in range(events_each):
-            inbound = k % 2 == 0
-            events.append({
-                "conversation_id": i, "customer_id": i,
-                "type": "message_in" if inbound else "message_out",
-                "actor": "customer" if inbound else "bot",
-                "ts": now - waited - timedelta(seconds=(events_each - k) * 30),
-                "data": {"text": f"消息 {k} / message {k} of {i}", "kind": "text"}
-                if inbound else {"text": "好的，请稍等。", "buttons": []}})
-    db = Database(db_url)
-    try:
-        with db.engine.begin() as conn:
-            for table, rows in ((Customer, customers), (ChannelIdentity, identities),
-                                (Conversation, convs)):
-                for start in range(0, len(rows), 2000):
-                    conn.execute(insert(table), rows[start:start + 2000])
-            for start in range(0, len(events), 5000):
-                conn.execute(insert(ConversationEvent), events[start:start + 5000])
-            if conn.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-                for name in ("customers", "channel_identities", "conversations"):
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                      f"(SELECT max(id) FROM {name}))"))
-                conn.execute(text("ANALYZE"))
-    finally:
-        db.dispose()
 
 
 _RENDERED = """() => {

@@ -4,9 +4,8 @@ The conversation state is a plain JSON dict (stored by the caller as the snapsho
 
     {"stack": [{"flow": "quote", "step": "ask_size", "slots": {...}, "retries": 0}],
      "resume_offer": null, "failed_turns": 0}
-
-The last frame is the active flow; frames below it were interrupted by a topic switch and
-are offered for resumption when the active one ends.
+The last frame is the active flow; frames below it were interrupted by a topic switch and are
+offered for resumption when the active one ends.
 """
 
 from __future__ import annotations
@@ -108,9 +107,8 @@ class _Turn:
 
     def words(self, key: str) -> list[str]:
         raw = self.b.settings.get(key, {})
-        if isinstance(raw, list):
-            return [str(w) for w in raw]
-        return [str(w) for ws in raw.values() for w in ws]
+        return [str(w) for w in raw] if isinstance(raw, list) else [
+            str(w) for ws in raw.values() for w in ws]
 
     # -- the turn ------------------------------------------------------------------------
 
@@ -392,8 +390,7 @@ class _Turn:
             self.advance(frame, frame["step"])
 
     def buttons_of(self, step: Step, frame: dict[str, Any] | None = None) -> tuple[str, ...]:
-        """The question's buttons: its choices, or those an action chose for this conversation
-        (slot ``<slot>_buttons``: only the time slots still free, the nearest open days)."""
+        """Its choices, or the buttons an action chose (slot ``<slot>_buttons``: free slots)."""
         custom = frame["slots"].get(f"{step.slot}_buttons") if frame is not None else None
         if isinstance(custom, list):
             return tuple(b if isinstance(b, str) else Text(b).get(self.lang) for b in custom)

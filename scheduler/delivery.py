@@ -18,18 +18,25 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryWorker:
+    """``lanes``: senders per channel that has no platform-wide rate limit (each takes the
+    customers with ``customer_id % lanes == i``, so one customer's messages stay in order);
+    each row is recorded in its own commit, and parallel lanes let PostgreSQL group those
+    commits. A channel with a global limit (Telegram) always has one sender."""
+
     def __init__(self, db: Database, send: Sender, channels: Iterable[str], *,
-                 idle_wait: float = 1.0) -> None:
+                 idle_wait: float = 1.0, lanes: int = 2) -> None:
         self.db, self.send, self.idle_wait = db, send, idle_wait
         self._stop = threading.Event()
-        self._wakes: dict[str, threading.Event] = {}
+        self._wakes: list[threading.Event] = []
         self._threads: list[threading.Thread] = []
         for channel in channels:
-            wake = threading.Event()
-            self._wakes[channel] = wake
-            self._threads.append(threading.Thread(
-                target=self._run, args=(channel, wake), name=f"careline-deliver-{channel}",
-                daemon=True))
+            n = 1 if limiter_for(channel) is not None else max(1, lanes)
+            for i in range(n):
+                wake = threading.Event()
+                self._wakes.append(wake)
+                self._threads.append(threading.Thread(
+                    target=self._run, args=(channel, wake, (n, i) if n > 1 else None),
+                    name=f"careline-deliver-{channel}-{i}", daemon=True))
 
     def start(self) -> DeliveryWorker:
         for thread in self._threads:
@@ -37,7 +44,7 @@ class DeliveryWorker:
         return self
 
     def wake(self) -> None:
-        for event in self._wakes.values():
+        for event in self._wakes:
             event.set()
 
     def stop(self) -> None:
@@ -49,13 +56,13 @@ class DeliveryWorker:
     def _pause(self, seconds: float) -> None:
         self._stop.wait(seconds)  # a rate-limit pause that a shutdown cuts short
 
-    def _run(self, channel: str, wake: threading.Event) -> None:
+    def _run(self, channel: str, wake: threading.Event, lane: tuple[int, int] | None) -> None:
         limiter = limiter_for(channel)
         while not self._stop.is_set():
             wake.clear()
             try:
                 dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
-                             sleep=self._pause)
+                             sleep=self._pause, lane=lane)
             except Exception:  # the database may be briefly away; never let the thread die
                 log.exception("delivery on %s failed; retrying", channel)
             wake.wait(self.idle_wait)

@@ -78,7 +78,8 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
                  batch: int = 200, channels: Sequence[str] | None = None,
                  exclude: Sequence[str] = (), limiter: RateLimiter | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 screen: Screen | None = hygiene.screen) -> DispatchReport:
+                 screen: Screen | None = hygiene.screen,
+                 lane: tuple[int, int] | None = None) -> DispatchReport:
     """Send every pending row due by ``now`` once; returns what happened.
 
     With a ``limiter`` (one channel's platform limits): when the channel as a whole is at
@@ -90,7 +91,8 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
     while True:
         at = now or utcnow()
         with db.session() as s:
-            claimed = repo.claim_due(s, at, limit=batch, channels=channels, exclude=exclude)
+            claimed = repo.claim_due(s, at, limit=batch, channels=channels, exclude=exclude,
+                                     lane=lane)
             to_send = _screen(s, screen, claimed, at, report)
         if not claimed:
             return report

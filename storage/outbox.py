@@ -70,10 +70,12 @@ class Claimed:
 
 def claim_due(session: Session, now: datetime, *, limit: int = 100,
               channels: Sequence[str] | None = None,
-              exclude: Sequence[str] = ()) -> list[Claimed]:
+              exclude: Sequence[str] = (), lane: tuple[int, int] | None = None) -> list[Claimed]:
     """Claim pending rows due by ``now`` (status -> sending, attempts + 1).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows.
+    ``lane=(n, i)``: only customers with ``customer_id % n == i`` — parallel senders on one
+    channel, each customer's messages staying in order in one lane.
     """
     o = OutboxMessage
     stmt = (
@@ -87,6 +89,8 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100,
         stmt = stmt.where(o.channel.in_(channels))
     if exclude:
         stmt = stmt.where(o.channel.not_in(exclude))
+    if lane is not None:
+        stmt = stmt.where(o.customer_id % lane[0] == lane[1])
     rows = [Claimed(r.id, r.channel, r.recipient, dict(r.payload), r.idempotency_key,
                     r.attempts + 1, r.kind)
             for r in session.execute(stmt.with_for_update(skip_locked=True))]

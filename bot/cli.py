@@ -238,6 +238,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run_due(args: argparse.Namespace) -> int:
+    from bot.cli_args import UsageError, parse_now
     from bot.delivery import ChannelSender
     from bot.proactive import FlowStarter
     from bot.services import make_channels
@@ -246,17 +247,12 @@ def cmd_run_due(args: argparse.Namespace) -> int:
     from scheduler.ratelimit import limiter_for
     from storage.db import Database
 
-    now = None
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            print(f"careline: --now {args.now!r} is not an ISO time like 2026-12-01T09:00:00+08:00",
-                  file=sys.stderr)
-            return 2
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=_settings().tz)
     settings = _settings()
+    try:
+        now = parse_now(args.now, settings.tz) if args.now else None
+    except UsageError as exc:
+        print(f"careline: {exc}", file=sys.stderr)
+        return 2
     db = Database(settings.database_url)
     channels = make_channels(settings, db)
     starter = FlowStarter(db, BundleHolder(settings.flows_dir), tz=settings.tz,

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 
+from bot.cli_args import Progress, UsageError, parse_now
 from bot.settings import Settings
 
 
@@ -41,49 +41,6 @@ def register(subparsers: Any) -> None:
     sp.set_defaults(func=cmd_campaign)
 
 
-class _Usage(Exception):
-    """A mistake on the command line or in the setup: printed, exit 2."""
-
-
-class Progress:
-    """``birthday: 3000 customers`` (``campaign x: 1500/10000 (15%)`` with a total), redrawn in
-    place on a terminal, a line per scan and every 10% in a log file."""
-
-    def __init__(self, out: IO[str]) -> None:
-        self.out, self.tty = out, out.isatty()
-        self._shown: tuple[str, int] = ("", -1)
-        self._start, self._name = time.monotonic(), ""
-
-    def __call__(self, name: str, done: int, total: int) -> None:
-        if name != self._name:
-            self.finish()
-            self._name, self._start = name, time.monotonic()
-        pct = done * 100 // total if total else -1
-        line = f"{name}: {done}/{total} ({pct}%)" if total else f"{name}: {done} customers"
-        if self.tty:
-            rate = done / max(time.monotonic() - self._start, 1e-6)
-            self.out.write(f"\r{line}, {rate:.0f}/s")
-            self.out.flush()
-        elif (name, pct // 10) != self._shown:
-            self._shown = (name, pct // 10)
-            print(line, file=self.out)
-
-    def finish(self) -> None:
-        if self.tty and self._name:
-            self.out.write("\n")
-            self._name = ""
-
-
-def _now(raw: str | None, settings: Settings) -> datetime:
-    if not raw:
-        return datetime.now(settings.tz)
-    try:
-        now = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _Usage(f"--now {raw!r} is not an ISO time like 2026-12-01T09:00:00+08:00") from None
-    return now if now.tzinfo else now.replace(tzinfo=settings.tz)
-
-
 def _run(args: argparse.Namespace, body: Any) -> int:
     from flows.actions import registry
     from flows.business.care_config import config_of
@@ -93,20 +50,20 @@ def _run(args: argparse.Namespace, body: Any) -> int:
     registry()  # the business modules: sections and booking hooks
     settings = Settings()
     try:
-        now = _now(getattr(args, "now", None), settings)
+        now = parse_now(getattr(args, "now", None), settings.tz)
         try:
             section = live_section("care")
         except RuntimeError as exc:
-            raise _Usage(str(exc)) from None
+            raise UsageError(str(exc)) from None
         if not section:
-            raise _Usage("no `care:` section in the scripts; add flows/scripts/care.yml "
+            raise UsageError("no `care:` section in the scripts; add flows/scripts/care.yml "
                          "(docs/care-calendar.md)")
         db = Database(settings.database_url)
         try:
             return int(body(db, config_of(section), section, now, settings))
         finally:
             db.dispose()
-    except (_Usage, LookupError) as exc:
+    except (UsageError, LookupError) as exc:
         print(f"careline: {exc}", file=sys.stderr)
         return 2
 
@@ -184,7 +141,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         rule = cfg.rule(args.name)
         campaigns = [r.id for r in cfg.by_trigger("campaign")]
         if rule is None or rule.trigger != "campaign":
-            raise _Usage(f"no campaign {args.name!r}; campaigns: {', '.join(campaigns) or 'none'}")
+            raise UsageError(f"no campaign {args.name!r}; campaigns: {', '.join(campaigns) or 'none'}")
         progress = Progress(sys.stderr)
         total, created = run_campaign(db, rule, now, settings.tz, dry_run=args.dry_run,
                                       progress=progress)

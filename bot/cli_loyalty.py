@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import uuid
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 
+from bot.cli_args import Progress, UsageError, parse_now
 from bot.settings import Settings
 
 
@@ -49,30 +49,16 @@ def register(subparsers: Any) -> None:
     sp.set_defaults(func=cmd_recompute_tiers)
 
 
-class _Usage(Exception):
-    """A mistake on the command line: printed, exit 2."""
-
-
-def _now(raw: str | None, settings: Settings) -> datetime:
-    if not raw:
-        return datetime.now(settings.tz)
-    try:
-        now = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _Usage(f"--now {raw!r} is not an ISO time like 2026-12-01T09:00:00+08:00") from None
-    return now if now.tzinfo else now.replace(tzinfo=settings.tz)
-
-
 def _config(settings: Settings) -> Any:
     from flows.business.loyalty import config_for
     from flows.loader import load_bundle
 
     result = load_bundle(settings.flows_dir)
     if result.bundle is None:
-        raise _Usage("the scripts do not validate; run `careline flows check` first")
+        raise UsageError("the scripts do not validate; run `careline flows check` first")
     cfg = config_for(result.bundle)
     if cfg is None:
-        raise _Usage(f"no `loyalty:` section in {settings.flows_dir}")
+        raise UsageError(f"no `loyalty:` section in {settings.flows_dir}")
     return cfg
 
 
@@ -81,14 +67,14 @@ def _run(args: argparse.Namespace, body: Any) -> int:
 
     settings = Settings()
     try:
-        now = _now(getattr(args, "now", None), settings)
+        now = parse_now(getattr(args, "now", None), settings.tz)
         cfg = _config(settings)
         db = Database(settings.database_url)
         try:
             return int(body(db, cfg, now, settings))
         finally:
             db.dispose()
-    except (_Usage, LookupError) as exc:
+    except (UsageError, LookupError) as exc:
         print(f"careline: {exc}", file=sys.stderr)
         return 2
 
@@ -128,13 +114,13 @@ def cmd_points_adjust(args: argparse.Namespace) -> int:
 
     def body(db: Any, cfg: Any, now: datetime, settings: Settings) -> int:
         if args.delta == 0 or not args.reason.strip():
-            raise _Usage("DELTA must not be 0 and --reason must say why")
+            raise UsageError("DELTA must not be 0 and --reason must say why")
         ref = f"{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}:{args.reason.strip()}"[:64]
         with db.session() as s:
             if get_profile(s, args.customer_id) is None:
                 raise LookupError(f"no customer {args.customer_id}")
             if args.delta < 0 and store.balance(s, args.customer_id) + args.delta < 0:
-                raise _Usage(f"customer {args.customer_id} has only "
+                raise UsageError(f"customer {args.customer_id} has only "
                              f"{store.balance(s, args.customer_id)} points")
             award(s, cfg, args.customer_id, "adjust", ref, now, amount=args.delta)
             left = store.balance(s, args.customer_id)
@@ -163,12 +149,12 @@ def cmd_recompute_tiers(args: argparse.Namespace) -> int:
 
     def body(db: Any, cfg: Any, now: datetime, settings: Settings) -> int:
         if args.batch < 1:
-            raise _Usage("--batch must be at least 1")
+            raise UsageError("--batch must be at least 1")
         with db.read() as s:
             total = store.count_customers(s)
-        progress = Progress(total, sys.stderr)
+        progress = Progress(sys.stderr)
         changed: dict[str, int] = {}
-        last = 0
+        last = done = 0
         while True:  # one transaction per batch: a long run never holds one lock for long
             with db.session() as s:
                 ids = store.customer_ids_after(s, last, args.batch)
@@ -179,36 +165,11 @@ def cmd_recompute_tiers(args: argparse.Namespace) -> int:
                         changed[key] = changed.get(key, 0) + 1
             if not ids:
                 break
-            last = ids[-1]
-            progress.advance(len(ids))
+            last, done = ids[-1], done + len(ids)
+            progress("recomputing tiers", done, total)
         progress.finish()
         moves = ", ".join(f"{k}: {v}" for k, v in sorted(changed.items())) or "no changes"
-        print(f"recomputed tiers of {progress.done} customers as of {now.isoformat()}: {moves}")
+        print(f"recomputed tiers of {done} customers as of {now.isoformat()}: {moves}")
         return 0
 
     return _run(args, body)
-
-
-class Progress:
-    """``recomputing tiers: 1500/10000 (15%)`` — redrawn in place on a terminal, a line every
-    10% in a log file."""
-
-    def __init__(self, total: int, out: IO[str]) -> None:
-        self.total, self.out, self.done = total, out, 0
-        self.tty = out.isatty()
-        self._shown, self._start = -1, time.monotonic()
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        pct = self.done * 100 // self.total if self.total else 100
-        if self.tty:
-            rate = self.done / max(time.monotonic() - self._start, 1e-6)
-            self.out.write(f"\rrecomputing tiers: {self.done}/{self.total} ({pct}%, {rate:.0f}/s)")
-            self.out.flush()
-        elif pct // 10 != self._shown:
-            self._shown = pct // 10
-            print(f"recomputing tiers: {self.done}/{self.total} ({pct}%)", file=self.out)
-
-    def finish(self) -> None:
-        if self.tty and self.done:
-            self.out.write("\n")

@@ -40,11 +40,11 @@ import httpx
 from bench.console_live import (
     ANGRY,
     CHROMIUM,
-    PASSWORD,
     TARGET_MS,
     USERS,
     Live,
     Stream,
+    console_page,
     post_update,
 )
 from bench.console_seed import seed
@@ -136,20 +136,10 @@ _WATCH = """marker => {
 
 
 def in_page(live: Live, webhook: httpx.Client, figures: Figures, messages: int) -> None:
-    from playwright.sync_api import sync_playwright
-
     if CHROMIUM is None:
         print("Chromium: not found, page timing skipped", file=sys.stderr)
         return
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        page = browser.new_page()
-        page.goto(f"{live.base}/console")
-        page.fill("#username", "ann")
-        page.fill("#password", PASSWORD)
-        page.click("#login-submit")
+    with console_page(live, "ann") as page:
         page.wait_for_selector("#live.on", timeout=10_000)
         page.wait_for_selector("#queue-stats:not(:empty)", timeout=10_000)
         for i in range(messages):
@@ -169,7 +159,6 @@ def in_page(live: Live, webhook: httpx.Client, figures: Figures, messages: int) 
                 continue
             figures.ms.append(float(shown_at) - t0)
             time.sleep(0.02)
-        browser.close()
 
 
 # -- the queue with 10 000 conversations -------------------------------------------------------
@@ -189,19 +178,9 @@ _RENDERED = """() => {
 
 def queue_in_page(live: Live, figures: Figures, times: int) -> None:
     """From opening the queue view (hash change) to its rows in the DOM, as a supervisor."""
-    from playwright.sync_api import sync_playwright
-
     if CHROMIUM is None:
         return
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        page = browser.new_page()
-        page.goto(f"{live.base}/console")
-        page.fill("#username", "sup")
-        page.fill("#password", PASSWORD)
-        page.click("#login-submit")
+    with console_page(live, "sup") as page:
         page.wait_for_selector("tr.queue-row", timeout=20_000)
         for _ in range(times):
             page.evaluate("() => { location.hash = '#/mine'; }")
@@ -216,7 +195,6 @@ def queue_in_page(live: Live, figures: Figures, times: int) -> None:
                 figures.missed += 1
             else:
                 figures.ms.append(float(took))
-        browser.close()
 
 
 def queue_page(url: str, conversations: int, requests: int, *,

@@ -11,6 +11,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -153,3 +155,23 @@ class Stream:
                 seen.add(cid)
                 return at, cid
         return None
+
+
+@contextmanager
+def console_page(live: Live, username: str) -> Iterator[Any]:
+    """A headless Chromium page logged in to the console as ``username``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.goto(f"{live.base}/console")
+            page.fill("#username", username)
+            page.fill("#password", PASSWORD)
+            page.click("#login-submit")
+            yield page
+        finally:
+            browser.close()

@@ -67,10 +67,8 @@ class Runtime:
         st.setdefault("stack", [])
         st.setdefault("failed_turns", 0)
         body(_Turn(self, turn, env, out))
-        # Remember the buttons just shown: on channels without buttons (WeChat) the
-        # customer answers with their number.
-        shown = next((r.buttons for r in reversed(out.replies) if r.buttons), ())
-        st["last_buttons"] = list(shown) if out.replies and out.replies[-1].buttons else []
+        # The buttons just shown: on channels without buttons (WeChat) customers answer "2".
+        st["last_buttons"] = list(out.replies[-1].buttons) if out.replies else []
         return out
 
 

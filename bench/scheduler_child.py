@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from flows.business.complaints_proactive import use_scripts
+    from flows.business.proactive import use_scripts
     from scheduler.delivery import DeliveryWorker
     from scheduler.dispatcher import recover
     from storage.db import Database

@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace, body: Any) -> int:
     from flows.actions import registry
     from flows.business.care_config import config_of
-    from flows.business.complaints_proactive import live_section
+    from flows.business.proactive import live_section
     from storage.db import Database
 
     registry()  # the business modules: sections and booking hooks

@@ -37,8 +37,8 @@ from bot.handoff_queue import (
     tell,
 )
 from bot.handoff_triggers import calm_down
-from flows.business.complaints_proactive import live_section, schedule_flow
 from flows.business.handoff_config import HandoffConfig, cached_config
+from flows.business.proactive import live_section, schedule_flow
 from storage import repo
 from storage.models_console import ConsoleUser
 from storage.repo import NewEvent

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from bot.channels.base import SendResult
-from flows.business.complaints_proactive import use_scripts
+from flows.business.proactive import use_scripts
 from flows.reload import BundleHolder
 from flows.runtime import Runtime
 from flows.turn import Env, Turn

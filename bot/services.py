@@ -108,10 +108,8 @@ def build_services(settings: Settings, *, nlu: NLU | None = None, migrate: bool 
     scripts = BundleHolder(settings.flows_dir)
     # Hooks that run outside a conversation (a booking completed from the CLI or console)
     # read the live scripts, not the shipped ones.
-    from flows.business.complaints_proactive import use_scripts
-    from flows.business.loyalty import use_section
+    from flows.business.proactive import use_scripts
 
-    use_section(lambda: scripts.bundle.section("loyalty"))
     use_scripts(lambda: scripts.bundle)
     nlu = nlu or make_nlu(settings)
     pipeline = Pipeline(db, nlu, scripts, tz=settings.tz, max_text_chars=settings.max_text_chars,

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, select, update
 
 from flows.business import complaints
-from flows.business.complaints_proactive import live_section
 from flows.business.handoff_config import HandoffConfig, cached_config, default_tz
+from flows.business.proactive import live_section
 from storage import repo
 from storage.db import Database
 from storage.models import ChannelIdentity, Conversation, Customer

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from flows.actions import registry
 from flows.business import booking as biz
-from flows.business import complaints_proactive
+from flows.business import proactive
 from flows.yamlio import load_yaml, plain
 from storage import repo
 from storage.bookings import BookingRow, NewBooking
@@ -103,6 +103,6 @@ def care_world_fixture(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterato
     registry()  # the care module's hooks are registered with the actions
     sections = Sections({"care": CARE, "booking": BOOKING})
     # What the app does at start-up (use_scripts), undone after the test.
-    monkeypatch.setattr(complaints_proactive, "_provider", lambda: sections)
+    monkeypatch.setattr(proactive, "_provider", lambda: sections)
     monkeypatch.setenv("CARELINE_TIMEZONE", "Asia/Shanghai")
     yield CareWorld(db, sections)

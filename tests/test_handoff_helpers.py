@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 from bot import handoff
 from bot.channels.base import InboundMessage
 from bot.pipeline import HandleResult, Pipeline
-from flows.business.complaints_proactive import use_scripts
+from flows.business.proactive import use_scripts
 from flows.reload import BundleHolder
 from storage.db import Database
 from storage.models import ChannelIdentity, Conversation, ConversationEvent, Customer, OutboxMessage

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot.delivery import ChannelSender
-from flows.business.complaints_proactive import schedule_flow
+from flows.business.proactive import schedule_flow
 from scheduler.dispatcher import dispatch_due
 from storage.models import Conversation
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from flows.business import complaints
-from flows.business.complaints_proactive import live_section
+from flows.business.proactive import live_section
 from scheduler import sla
 from storage import repo
 from storage import tickets as store

@@ -30,7 +30,7 @@ from flows.business.booking_schedule import service_rules
 from flows.business.care_config import BOOKING_TRIGGERS, CareConfig, Rule, config_of
 from flows.business.care_store import Recipient, care_row, put, recipients
 from flows.business.care_store import cancel as cancel_rows
-from flows.business.complaints_proactive import live_section
+from flows.business.proactive import live_section
 from storage.bookings import ACTIVE, BookingRow
 from storage.conn import Tx
 from storage.models import ConversationEvent, Customer

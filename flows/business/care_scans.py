@@ -24,8 +24,8 @@ from flows.business import booking as biz
 from flows.business.care_config import LUNAR_HOLIDAYS, CareConfig, Rule, config_of
 from flows.business.care_rules import brief_crews
 from flows.business.care_store import care_row, put, recipients
-from flows.business.complaints_proactive import live_section
 from flows.business.loyalty_ledger import points_expiring
+from flows.business.proactive import live_section
 from storage.bookings import ACTIVE
 from storage.conn import Tx, conn_of
 from storage.db import Database

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from flows.business.complaints_proactive import schedule_flow
 from flows.business.complaints_rules import CLASS_ORDER, keyword_overlaps
 from flows.business.notify import address_of, notify
+from flows.business.proactive import schedule_flow
 from flows.sections import Problem, SectionRef, register_section
 from storage import tickets as store
 from storage.conn import Tx, conn_of

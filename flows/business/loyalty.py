@@ -20,6 +20,7 @@ from flows.business import booking
 from flows.business.loyalty_config import LoyaltyConfig, Tier, add_months, check_loyalty, config_of
 from flows.business.loyalty_ledger import expire_points, points_expiring
 from flows.business.notify import notify
+from flows.business.proactive import live_section
 from flows.model import Bundle
 from flows.sections import register_section
 from storage import loyalty as store
@@ -38,17 +39,14 @@ _source: SectionSource | None = None
 
 
 def use_section(source: SectionSource | None) -> None:
-    """Where hooks without a bundle (booking completion, the CLI) read the live section:
-    the app passes ``lambda: holder.bundle.section("loyalty")`` so a reload applies at once."""
+    """Override where hooks without a bundle (booking completion, the CLI) read the section;
+    by default the live scripts (flows.business.proactive.live_section)."""
     global _source
     _source = source
 
 
-def _shipped_section() -> Mapping[str, Any]:
-    from flows.loader import load_bundle
-
-    result = load_bundle(Path(__file__).resolve().parent.parent / "scripts")
-    return result.bundle.section("loyalty") if result.bundle else {}
+def _live_section() -> Mapping[str, Any]:
+    return live_section("loyalty")
 
 
 def config_for(bundle_or_section: Bundle | Mapping[str, Any] | None = None) -> LoyaltyConfig | None:
@@ -58,7 +56,7 @@ def config_for(bundle_or_section: Bundle | Mapping[str, Any] | None = None) -> L
     elif bundle_or_section is not None:
         section = bundle_or_section
     else:
-        section = (_source or _shipped_section)()
+        section = (_source or _live_section)()
     return config_of(section) if section else None
 
 

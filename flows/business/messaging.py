@@ -89,7 +89,7 @@ _last: tuple[Mapping[str, Any], MessagingConfig] | None = None
 def live_config() -> MessagingConfig:
     """The live scripts' section (hot reloads apply), parsed once per bundle."""
     global _last
-    from flows.business.complaints_proactive import live_section
+    from flows.business.proactive import live_section
 
     section = live_section("messaging")
     last = _last

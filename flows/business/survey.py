@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.business import booking, loyalty
-from flows.business.complaints_proactive import live_section, schedule_flow
+from flows.business.proactive import live_section, schedule_flow
 from flows.model import Bundle
 from flows.sections import Problem, SectionRef, register_section
 from storage import surveys as store

@@ -1,10 +1,10 @@
 """Flows the bot starts on its own (a survey, a resolution rating) and the live script
-sections that code outside a conversation turn needs.
+sections that code outside a conversation turn needs (hooks, scans, the CLI).
 
 A proactive flow is an outbox row like any scheduled message — ``kind="flow"``, payload
 ``{"flow": name, "slots": {...}}`` — so it survives restarts, is claimed exactly once, and
 can be moved or cancelled by its ``ref``. The delivery side (bot/proactive.py) starts it in
-the customer's conversation when it falls due. Shared by surveys and complaints.
+the customer's conversation when it falls due. Shared by surveys, complaints and handoff.
 """
 
 from __future__ import annotations

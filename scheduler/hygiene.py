@@ -32,7 +32,7 @@ from storage.models import Customer, OutboxMessage
 from storage.repo import Claimed
 
 #: Kinds the bot sends on its own; everything else answers or reports something the
-#: customer did, and is never held by hygiene. H9's care calendar imports this for preview.
+#: customer did, and is never held by hygiene. The care calendar's preview imports this too.
 #: A proactive flow (a survey, a resolution rating) counts once, by its start row (kind
 #: ``flow``); the messages the started flow then sends carry the flow's name as their kind
 #: (``survey``...) and are not held — its first question is not put off till tomorrow.

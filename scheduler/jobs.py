@@ -7,7 +7,7 @@ only and idempotent, so a missed or doubled run (two workers, a restart) does no
 ===========================  =========================================================
 ``careline-sla``             every minute: warn about / escalate ticket deadlines
 ``careline-care-daily``      daily 08:00 local: care calendar scans (birthdays, holidays,
-                             points expiring, win-back, campaigns) — H9's ``run_daily``
+                             points expiring, win-back, campaigns)
 ``careline-points-expiry``   daily 00:05 local: expire points whose time has come
 ``careline-tier-recompute``  daily 00:20 local: rolling-window member tiers
 ===========================  =========================================================
@@ -18,7 +18,6 @@ applied when they are dispatched, so the scan's hour only decides when they are 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -46,13 +45,11 @@ def run_sla(db: Database) -> None:
 
 
 def run_care(db: Database, now: datetime | None = None) -> Any:
-    """H9's daily care scans, when that module is installed (skipped with a log line if not)."""
-    try:
-        module = importlib.import_module("flows.business.care_scans")
-    except ImportError:
-        log.warning("care scans skipped: flows.business.care_scans is not available")
-        return None
-    return module.run_daily(db, now or utcnow())
+    """The care calendar's daily scans (birthdays, holidays, points expiring, win-back,
+    campaigns)."""
+    from flows.business.care_scans import run_daily
+
+    return run_daily(db, now or utcnow())
 
 
 def run_points_expiry(db: Database, now: datetime | None = None) -> dict[int, int]:

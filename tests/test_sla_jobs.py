@@ -31,4 +31,4 @@ def test_each_job_runs(db: Database) -> None:
     jobs.run_sla(db)
     assert jobs.run_points_expiry(db, NOW) == {}
     assert jobs.run_tier_recompute(db, NOW) == 0
-    jobs.run_care(db, NOW)  # H9's scans, or a logged skip while they are not installed
+    jobs.run_care(db, NOW)  # the care calendar's daily scans

@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug"])
 
-    sp = sub.add_parser("demo", help="serve the demo: SQLite, shipped flows, web chat on :8000")
+    sp = sub.add_parser("demo", help="serve the demo: SQLite, shipped flows, web chat and console on :8000")
     serve_args(sp)
     sp.set_defaults(func=lambda a: cmd_serve(a, demo=True))
     sp = sub.add_parser("serve", help="serve the production app (webhooks, API, scheduler)")
@@ -309,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--user", help="customer id to continue a conversation")
     sp.set_defaults(func=cmd_chat)
 
-    flows = sub.add_parser("flows", help="flow, pricing and FAQ scripts")
+    flows = sub.add_parser("flows", help="flow and business scripts (pricing, booking, care ...)")
     fsub = flows.add_subparsers(dest="flows_command", metavar="ACTION", required=True)
     sp = fsub.add_parser("check", help="validate scripts; print file:line: errors, exit 1 if any")
     sp.add_argument("dir", nargs="?", help="scripts directory (default: CARELINE_FLOWS_DIR "

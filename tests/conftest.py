@@ -123,3 +123,20 @@ def nlu():  # type: ignore[no-untyped-def]
     from nlu.builtin import default_nlu
 
     return default_nlu()
+
+
+# -- property tests (hypothesis) -------------------------------------------------------------
+# "ci" (the default) keeps the fuzz tests in the normal suite quick and reproducible: a bounded
+# number of examples, derandomized, no per-example deadline (2 shared cores make timings noisy).
+# CARELINE_FUZZ_PROFILE=long explores much further with fresh random examples and remembers
+# failures in .hypothesis/ so they replay first next time.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile(
+    "ci", max_examples=40, deadline=None, derandomize=True, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_hypothesis_settings.register_profile(
+    "long", max_examples=3000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_hypothesis_settings.load_profile(os.environ.get("CARELINE_FUZZ_PROFILE", "ci"))

@@ -20,7 +20,9 @@ class Booking(Base):
     """A job on a day and time slot. Capacity is counted from the active rows per slot."""
 
     __tablename__ = "bookings"
-    __table_args__ = (Index("ix_bookings_slot", "service", "day", "slot", "status"),)
+    __table_args__ = (Index("ix_bookings_slot", "service", "day", "slot", "status"),
+                      # the dashboard's repurchase rate reads completed bookings by time
+                      Index("ix_bookings_completed", "completed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
@@ -49,7 +51,8 @@ class Ticket(Base):
     """A complaint (or suggestion) with deadlines from its class."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_open", "status", "fix_due_at"),)
+    __table_args__ = (Index("ix_tickets_open", "status", "fix_due_at"),
+                      Index("ix_tickets_created", "created_at"))  # dashboard periods
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
@@ -98,6 +101,7 @@ class SurveyResponse(Base):
     """One answered survey (CSAT 1-5, NPS 0-10, CES 1-7, free-text reason)."""
 
     __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_responses_created", "created_at"),)  # dashboard periods
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -115,7 +119,8 @@ class PointsEntry(Base):
     unique per customer so an award is never given twice."""
 
     __tablename__ = "points_ledger"
-    __table_args__ = (UniqueConstraint("customer_id", "reason", "ref", name="uq_points_once"),)
+    __table_args__ = (UniqueConstraint("customer_id", "reason", "ref", name="uq_points_once"),
+                      Index("ix_points_ledger_created", "created_at"))  # dashboard periods
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

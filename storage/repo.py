@@ -28,6 +28,7 @@ from storage.models import (
     OutboxMessage,
 )
 from storage.models_business import Booking, PointsEntry, ReferralCode, SurveyResponse, Ticket
+from storage.models_kpi import KpiContact
 from storage.outbox import (  # re-exported: callers keep one repository module
     Claimed as Claimed,
 )
@@ -281,7 +282,7 @@ def merge_customers(tx: Tx, *, keep: int, drop: int) -> None:
     """
     conn = _conn(tx)
     for table in (ChannelIdentity, Conversation, ConversationEvent, OutboxMessage, LinkCode,
-                  Booking, Ticket, SurveyResponse):
+                  Booking, Ticket, SurveyResponse, KpiContact):
         conn.execute(update(table).where(table.customer_id == drop).values(customer_id=keep))
     # The ledger: an award both customers already got (same reason and ref) is kept once;
     # the balance below is recomputed from what moves.

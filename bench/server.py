@@ -121,9 +121,11 @@ class Server:
     """``careline serve`` (one uvicorn worker) with the bench floor on, pinned to ``cpu``."""
 
     def __init__(self, database_url: str, workdir: Path, cpu: int | None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, *, workers: int = 1,
+                 scheduler: bool = False) -> None:
         self.database_url, self.workdir, self.cpu = database_url, workdir, cpu
         self.extra_env = extra_env or {}
+        self.workers, self.scheduler = workers, scheduler
         self.port = free_port()
         self.log_path = workdir / f"server-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -137,8 +139,9 @@ class Server:
     def start(self, timeout: float = 120.0) -> None:
         env = {**os.environ, "CARELINE_DATABASE_URL": self.database_url,
                "CARELINE_BENCH_FLOOR": "1", "CARELINE_HOT_RELOAD": "false", **self.extra_env}
-        cmd = _careline("serve", "--host", HOST, "--port", str(self.port), "--no-scheduler",
-                        "--log-level", "warning")
+        cmd = _careline("serve", "--host", HOST, "--port", str(self.port),
+                        "--log-level", "warning", "--workers", str(self.workers),
+                        *(() if self.scheduler else ("--no-scheduler",)))
         with open(self.log_path, "wb") as log:
             # Own session: a Ctrl-C reaches only the harness, which then stops the server itself.
             self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
@@ -172,6 +175,24 @@ class Server:
             except ValueError:
                 self.health = {}
         return resp.status == 200
+
+    def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes (children of ``careline serve --workers N``)."""
+        out: list[int] = []
+        try:
+            with open(f"/proc/{self.pid}/task/{self.pid}/children") as f:
+                children = [int(p) for p in f.read().split()]
+        except OSError:
+            return out
+        for child in children:
+            try:
+                with open(f"/proc/{child}/cmdline", "rb") as f:
+                    cmdline = f.read()
+            except OSError:
+                continue
+            if b"resource_tracker" not in cmdline:
+                out.append(child)
+        return out
 
     def memory_mib(self) -> dict[str, float]:
         """VmRSS (now) and VmHWM (peak) of the server process, from /proc."""

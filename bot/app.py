@@ -95,3 +95,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                             content={"message": "temporarily unavailable, please retry"})
 
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``careline serve --workers N`` process (uvicorn's factory): settings
+    from the environment, migrations left to the parent, the scheduler as the parent said."""
+    import os
+
+    settings = get_settings()
+    return create_app(settings, build_services(settings),
+                      scheduler=os.environ.get("_CARELINE_WORKER_SCHEDULER", "1") != "0")

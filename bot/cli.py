@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from bot import __version__
 
 DEMO_DB = "sqlite:///./careline-demo.db"
+#: tells ``careline serve --workers N``'s worker processes whether to run the scheduler
+WORKER_SCHEDULER_ENV = "_CARELINE_WORKER_SCHEDULER"
 
 
 def _settings(**overrides: object):  # type: ignore[no-untyped-def]
@@ -46,6 +48,13 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
         print(f"careline: {exc}", file=sys.stderr)
         return 2
     poller = None
+    if getattr(args, "workers", 1) < 1:
+        print("careline: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if getattr(args, "telegram_polling", False) and getattr(args, "workers", 1) > 1:
+        print("careline: --telegram-polling needs a single worker (one poller per bot)",
+              file=sys.stderr)
+        return 2
     if getattr(args, "telegram_polling", False):
         if "telegram" not in services.channels:
             print("careline: --telegram-polling needs CARELINE_TELEGRAM_TOKEN", file=sys.stderr)
@@ -68,9 +77,20 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
     print(f"  API docs:   {base}/docs")
     print(f"  health:     {base}/healthz")
     print(f"  flows from: {settings.flows_dir} (hot reload {'on' if settings.hot_reload else 'off'})")
+    workers = getattr(args, "workers", 1)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                    access_log=args.log_level == "debug")
+        if workers > 1:
+            # Each worker process builds its own app (and, unless --no-scheduler, its own
+            # delivery worker and scheduler); uvicorn restarts a worker that dies.
+            services.close()
+            os.environ[WORKER_SCHEDULER_ENV] = "0" if args.no_scheduler else "1"
+            print(f"  workers:    {workers} processes")
+            uvicorn.run("bot.app:worker_app", factory=True, workers=workers, host=args.host,
+                        port=args.port, log_level=args.log_level,
+                        access_log=args.log_level == "debug")
+        else:
+            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                        access_log=args.log_level == "debug")
     finally:
         if poller is not None:
             poller.stop()
@@ -301,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=lambda a: cmd_serve(a, demo=True))
     sp = sub.add_parser("serve", help="serve the production app (webhooks, API, scheduler)")
     serve_args(sp)
+    sp.add_argument("--workers", type=int, default=1,
+                    help="uvicorn worker processes (each with its own delivery worker unless "
+                         "--no-scheduler; a worker that dies is restarted)")
     sp.add_argument("--telegram-polling", action="store_true",
                     help="fetch Telegram updates by long polling (no public URL needed)")
     sp.set_defaults(func=cmd_serve)

@@ -34,6 +34,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import InboundMessage, Media, OutboundMessage, SendResult
+from bot.channels.telegram_shape import check_update
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -131,6 +132,7 @@ class TelegramChannel:
         update_id = data.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise ValueError("not a Telegram update: 'update_id' (an integer) is missing")
+        check_update(data)  # PTB does not check field types; a wrong one would fail later
         try:
             update = Update.de_json(dict(data), self._bot)
         except Exception as exc:  # PTB raises whatever the malformed field provokes

@@ -48,7 +48,7 @@ from nlu.entities_items import find_items
 from nlu.entities_measures import find_distance, find_money
 from nlu.entities_phone import find_phones
 from nlu.entities_places import find_places
-from nlu.numerals import CN_DIGITS, CN_NUM_CHARS, EN_NUMBERS, parse_cn_number
+from nlu.numerals import CN_DIGITS, CN_NUM_CHARS, EN_NUMBERS, finite, parse_cn_number
 from nlu.timex import Candidate, find_dates, find_times
 
 # Full-width ASCII (１２：３０, ＰＭ) to ASCII, one char for one char so offsets survive.
@@ -112,9 +112,9 @@ def _cn_or_int(token: str) -> int | None:
 def _areas(text: str) -> Iterator[Candidate]:
     for m in _AREA.finditer(text):
         n = m["n"]
-        value = float(n) if n[0].isdigit() else parse_cn_number(n)
+        value = finite(n if n[0].isdigit() else parse_cn_number(n))
         if value is not None and value > 0:
-            yield "area", float(value), m.start(), m.end()
+            yield "area", value, m.start(), m.end()
 
 
 def _rooms(text: str) -> Iterator[Candidate]:

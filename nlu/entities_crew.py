@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nlu.numerals import EN_NUMBERS, parse_cn_number
+from nlu.numerals import EN_NUMBERS, finite, parse_cn_number
 from nlu.timex import Candidate
 
 _CN = "[一二两俩三四五六七八九十]{1,3}"
@@ -71,9 +71,8 @@ def _count(token: str) -> float | None:
     if low in EN_NUMBERS:
         return float(EN_NUMBERS[low])
     if low[0].isdigit():
-        return float(low)
-    value = parse_cn_number(token.replace("俩", "两"))
-    return float(value) if value is not None else None
+        return finite(low)
+    return finite(parse_cn_number(token.replace("俩", "两")))
 
 
 def find_crew(text: str) -> Iterator[Candidate]:

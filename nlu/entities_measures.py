@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nlu.numerals import EN_NUMBERS, parse_amount
+from nlu.numerals import EN_NUMBERS, finite, parse_amount
 from nlu.timex import Candidate
 
 _CN_NUM = "[零〇一二两三四五六七八九十百千万萬亿]"
@@ -141,7 +141,7 @@ def find_distance(text: str) -> Iterator[Candidate]:
         if token.lower() in EN_NUMBERS:
             value: float | None = float(EN_NUMBERS[token.lower()])
         elif token[0].isdigit():
-            value = float(token.replace(",", ""))
+            value = finite(token.replace(",", ""))
         else:
             value = _amount(token)
         if not value:
@@ -154,7 +154,7 @@ def find_distance(text: str) -> Iterator[Candidate]:
 def _metres(text: str) -> Iterator[Candidate]:
     for m in _METRES.finditer(text):
         token = m["n"]
-        value = float(token.replace(",", "")) if token[0].isdigit() else _amount(token)
+        value = finite(token.replace(",", "")) if token[0].isdigit() else _amount(token)
         if value is not None and value >= _MIN_METRES:
             yield "distance", round(value / 1000, 3), m.start(), m.end()
 

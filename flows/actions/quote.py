@@ -8,6 +8,7 @@ ask again instead of failing.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Mapping
@@ -32,23 +33,38 @@ SETS = ("quote_id", "quote_total", "quote_text", "quote_valid_until", "quote_cur
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+def _finite(value: float | str) -> float | None:
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _number(raw: Any) -> float | None:
-    """A slot as a number; free text such as "大概15" gives 15, "不知道" gives None."""
+    """A slot as a number; free text such as "大概15" gives 15, "不知道" gives None, and so
+    does a value no float can hold (NaN, infinity, 400 digits): there is nothing to price."""
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, (int, float)):
-        return float(raw)
+        return _finite(raw)
     if isinstance(raw, Mapping):
         return _number(raw.get("amount", raw.get("value")))
     text = str(raw).replace(",", "")
     sign = -1 if text.strip().startswith(("-", "−", "负")) else 1
     found = _NUMBER.search(text)
-    return sign * float(found.group()) if found else None
+    value = _finite(found.group()) if found else None
+    return sign * value if value is not None else None
 
 
 def _int(raw: Any) -> int | None:
     n = _number(raw)
     return int(n) if n is not None else None
+
+
+def _word(raw: Any) -> str | None:
+    """A choice slot (cleaning type, plan) as its key; anything but text is no choice."""
+    return raw if isinstance(raw, str) else None
 
 
 def _bool(raw: Any) -> bool | None:
@@ -63,7 +79,8 @@ def _items(raw: Any) -> tuple[tuple[str, int], ...]:
     out = []
     for entry in raw:
         if isinstance(entry, Mapping) and entry.get("item"):
-            out.append((str(entry["item"]), int(entry.get("count") or 1)))
+            count = _int(entry.get("count"))
+            out.append((str(entry["item"]), 1 if count is None else count))
     return tuple(out)
 
 
@@ -73,7 +90,7 @@ def request_from_slots(slots: Mapping[str, Any]) -> QuoteRequest:
         service=str(slots.get("service_type") or ""),
         rooms=_int(slots.get("rooms")), area=_number(slots.get("area")),
         volume=_number(slots.get("volume")),
-        cleaning_type=slots.get("cleaning_type"), plan=slots.get("plan"),
+        cleaning_type=_word(slots.get("cleaning_type")), plan=_word(slots.get("plan")),
         floor_from=_int(slots.get("floor")), elevator_from=_bool(slots.get("elevator")),
         floor_to=_int(slots.get("to_floor")), elevator_to=_bool(slots.get("to_elevator")),
         distance_km=_number(slots.get("distance")), items=_items(slots.get("large_items")),

@@ -153,19 +153,30 @@ def canonical_tier(pricing: dict[str, Any], tier: str | None) -> str | None:
     return next((key for key, t in tiers.items() if tier in t.get("aliases", ())), None)
 
 
+#: Beyond these a value is a typo (or a joke), not a job: asked again, never priced — a
+#: quote must stay a finite amount someone could pay.
+LIMITS = {"rooms": 100, "area": 100_000, "volume": 10_000, "floor": 300, "floor_to": 300,
+          "distance": 10_000, "insured_value": 1e9, "storage_days": 3650, "recycle_items": 1000,
+          "items": 1000}
+
+
 def _check_request(r: QuoteRequest) -> None:
     """Impossible values are the customer's typo, not a price: ask again rather than quote."""
     for name, value in (("rooms", r.rooms), ("area", r.area), ("volume", r.volume),
                         ("floor", r.floor_from), ("floor_to", r.floor_to),
-                        ("distance", r.distance_km), ("insured_value", r.insured_value)):
-        if value is not None and (value < 0 or (value == 0 and name in ("rooms", "area", "volume"))):
+                        ("distance", r.distance_km), ("insured_value", r.insured_value),
+                        ("storage_days", r.storage_days), ("recycle_items", r.recycle_items)):
+        if value is None:
+            continue
+        if not value >= 0 or (value == 0 and name in ("rooms", "area", "volume")):  # NaN too
             raise QuoteInputError(name, "not_positive", value=value)
-    for name, value in (("storage_days", r.storage_days), ("recycle_items", r.recycle_items)):
-        if value < 0:
-            raise QuoteInputError(name, "not_positive", value=value)
+        if value > LIMITS[name]:
+            raise QuoteInputError(name, "too_large", value=value)
     for item, count in r.items:
         if count < 0:
             raise QuoteInputError("items", "not_positive", item=item, value=count)
+        if count > LIMITS["items"]:
+            raise QuoteInputError("items", "too_large", item=item, value=count)
 
 
 # -- moving ---------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ _WORDS: dict[str, dict[str, str]] = {
 _PROBLEMS: dict[str, dict[str, str]] = {
     "not_positive": {"zh": "{what}不能是 {value}，请告诉我正确的数字。",
                      "en": "{what} can't be {value}; please tell me the right number."},
+    "too_large": {"zh": "{what}是 {value}？这个数字太大了，请核对后再告诉我。",
+                  "en": "{value} for {what}? That looks too large; please check the number."},
     "missing": {"zh": "报价还需要知道{what}。", "en": "To price this I still need {what}."},
     "unknown": {"zh": "暂时没有「{value}」的价格，请换一个{what}。",
                 "en": "We have no price for \"{value}\"; please choose another {what}."},

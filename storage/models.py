@@ -149,7 +149,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         # Partial: web replies are stored as already sent and never enter it.
-        Index("ix_outbox_active", "status", "due_at", sqlite_where=_ACTIVE,
+        # The claim's order (due_at, id) is the index's, so a claim reads only what it takes.
+        Index("ix_outbox_active", "status", "due_at", "id", sqlite_where=_ACTIVE,
               postgresql_where=_ACTIVE),
         # The daily cap counts a customer's proactive messages sent today.
         Index("ix_outbox_customer_sent", "customer_id", "sent_at"),
@@ -175,4 +176,6 @@ class OutboxMessage(Base):
     ref: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the claimed batch a ``sending`` row belongs to (scheduler/dispatcher.py ``recover``)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

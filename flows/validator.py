@@ -35,6 +35,8 @@ def _did_you_mean(name: str, options: Iterable[str]) -> str:
 
 def validate_bundle(bundle: Bundle, docs: dict[str, Any]) -> list[ScriptError]:
     issues: list[ScriptError] = []
+    if not docs:  # no file could be read: their own errors say why, and there is no line to blame
+        return issues
     issues += _check_triggers(bundle)
     goto_slots = _slots_carried_by_goto(bundle)
     for flow in bundle.flows.values():

@@ -10,6 +10,8 @@ only and idempotent, so a missed or doubled run (two workers, a restart) does no
                              points expiring, win-back, campaigns)
 ``careline-points-expiry``   daily 00:05 local: expire points whose time has come
 ``careline-tier-recompute``  daily 00:20 local: rolling-window member tiers
+``careline-kpi-rollup``      every minute: roll new conversation events up into the
+                             dashboard's contacts and daily counts (storage/kpi_rollup.py)
 ===========================  =========================================================
 
 Care rows are written with their own due times; hygiene (quiet hours, the daily cap) is
@@ -35,7 +37,7 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 JOB_IDS = ("careline-sla", "careline-care-daily", "careline-points-expiry",
-           "careline-tier-recompute")
+           "careline-tier-recompute", "careline-kpi-rollup")
 
 
 def run_sla(db: Database) -> None:
@@ -86,6 +88,18 @@ def run_tier_recompute(db: Database, now: datetime | None = None, *,
     return changed
 
 
+def run_kpi_rollup(db: Database, tz: ZoneInfo | None = None) -> Any:
+    """Bring the dashboard tables up to date with the event history (idempotent; a second
+    worker running it at the same time counts nothing twice)."""
+    from storage.kpi_rollup import run
+
+    report = run(db, tz=tz or default_tz())
+    if report.events:
+        log.info("dashboard rollup: %s events, %s new contacts", report.events,
+                 report.contacts_new)
+    return report
+
+
 def add_daily_jobs(sched: Any, db: Database, *, tz: ZoneInfo | None = None,
                    sla_seconds: float = 60.0, care_at: str = "08:00") -> list[str]:
     """Register the jobs in the module docstring on an APScheduler 3 scheduler; their ids."""
@@ -100,4 +114,6 @@ def add_daily_jobs(sched: Any, db: Database, *, tz: ZoneInfo | None = None,
                   id="careline-points-expiry", **common)
     sched.add_job(run_tier_recompute, "cron", hour=0, minute=20, timezone=tz,
                   id="careline-tier-recompute", **common)
+    sched.add_job(run_kpi_rollup, "interval", seconds=60, id="careline-kpi-rollup",
+                  **{**common, "args": (db, tz)})
     return list(JOB_IDS)

@@ -25,7 +25,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_FLOWS = REPO / "flows" / "scripts"
 TABLES = ("conversation_events", "outbox", "inbound_messages", "conversations",
-          "channel_identities", "customers")
+          "channel_identities", "customers", "kpi_state", "kpi_contacts", "kpi_daily")
 
 
 # -- no real internet in tests (PTB's OfflineRequest idea, at the socket) -------------------

@@ -6,7 +6,8 @@ over SSE, the page at ``/console``.
     throttle.py    login throttling in the database (works across worker processes)
     roles.py       current_user, require("agent" | "supervisor" | "admin")
     queries.py     the queue and conversation read queries
-    api_*.py       the routes; stream.py the SSE stream; pages.py the page and headers
+    api_*.py       the routes (api_dashboard: KPIs, drill-down, voice of the customer);
+                   stream.py the SSE stream; pages.py the page and headers
     audit.py       the audit log of admin actions and supervisor reassignments
 
 ``install(app)`` adds all of it to the ASGI app (bot/app.py calls it).
@@ -20,6 +21,7 @@ from bot.console import (
     api_actions,
     api_auth,
     api_conversations,
+    api_dashboard,
     api_scripts,
     api_tickets,
     api_users,
@@ -29,8 +31,8 @@ from bot.console import (
 from bot.console.deps import ApiError, api_error_handler
 
 router = APIRouter(prefix="/api/console")
-for _module in (api_auth, api_conversations, api_actions, api_tickets, api_users, api_scripts,
-                stream):
+for _module in (api_auth, api_conversations, api_actions, api_tickets, api_dashboard, api_users,
+                api_scripts, stream):
     router.include_router(_module.router)
 
 

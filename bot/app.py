@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,8 +15,10 @@ from sqlalchemy.exc import OperationalError
 
 from bot import __version__, console, telegram_webhook, wechat_webhook
 from bot.api import bench_router, router
+from bot.pipeline import Pipeline
 from bot.services import Services, build_services
 from bot.settings import Settings, get_settings
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,23 @@ def _describe(errors: list[dict[str, Any]]) -> str:
         else:
             parts.append(f"field '{field}': {err.get('msg', 'invalid')}")
     return "; ".join(parts)
+
+
+#: A webhook message stored and acknowledged but not processed this long after (the database
+#: went away between the two) is processed by a periodic sweep, not only at the next start.
+SWEEP_AFTER = timedelta(seconds=15)
+SWEEP_EVERY = 10.0
+
+
+def sweep_pending(pipeline: Pipeline) -> int:
+    try:
+        done = pipeline.resume_pending(received_before=utcnow() - SWEEP_AFTER)
+    except OperationalError as exc:
+        log.warning("stored messages not swept; the database is unavailable: %s", exc.orig)
+        return 0
+    if done:
+        log.warning("processed %d stored message(s) left pending", done)
+    return done
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None,
@@ -60,6 +80,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             worker = DeliveryWorker(svc.db, sender, svc.channels).start()
             svc.pipeline.on_outbox = worker.wake
             dispatcher = start_background(svc.db, worker.wake, tz=settings.tz)
+            dispatcher.add_job(sweep_pending, "interval", seconds=SWEEP_EVERY,
+                               args=(svc.pipeline,), id="careline-inbound-sweep",
+                               max_instances=1, coalesce=True)
         try:
             yield
         finally:

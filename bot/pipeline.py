@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from bot.channels.base import InboundMessage, Media
 from bot.guard import has_words, screen
@@ -126,17 +127,22 @@ class Pipeline:
             self.on_outbox()
         return result
 
-    def resume_pending(self) -> int:
-        """Process messages stored but never processed (the process stopped in between)."""
+    def resume_pending(self, *, received_before: datetime | None = None) -> int:
+        """Process messages stored but never processed: at start (the process stopped in
+        between) and periodically (``received_before``: the database went away between
+        acknowledging a message and processing it). A message whose processing raises is
+        marked failed; while the database itself is unreachable they all stay pending."""
         done = 0
         while True:
             with self.db.read() as s:
-                ids = repo.pending_inbound_ids(s, limit=100)
+                ids = repo.pending_inbound_ids(s, limit=100, received_before=received_before)
             if not ids:
                 return done
             for inbound_id in ids:
                 try:
                     self.process(inbound_id)
+                except OperationalError:
+                    raise  # the database, not the message: leave it pending for next time
                 except Exception:
                     log.exception("stored message %s could not be processed", inbound_id)
                     with self.db.session() as s:

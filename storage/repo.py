@@ -157,12 +157,14 @@ def mark_inbound(
         "error": error, "processed_at": utcnow()})
 
 
-def pending_inbound_ids(session: Session, limit: int = 100) -> list[int]:
-    """Inbound messages stored but never processed (e.g. the process died in between)."""
-    return list(session.execute(
-        select(InboundMessage.id).where(InboundMessage.status == "pending")
-        .order_by(InboundMessage.id).limit(limit)
-    ).scalars())
+def pending_inbound_ids(session: Session, limit: int = 100, *,
+                        received_before: datetime | None = None) -> list[int]:
+    """Inbound messages stored but never processed (e.g. the process died in between, or
+    the database went away before processing); ``received_before``: only those older."""
+    stmt = select(InboundMessage.id).where(InboundMessage.status == "pending")
+    if received_before is not None:
+        stmt = stmt.where(InboundMessage.received_at < received_before)
+    return list(session.execute(stmt.order_by(InboundMessage.id).limit(limit)).scalars())
 
 
 # --- conversations ------------------------------------------------------------------------

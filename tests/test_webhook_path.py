@@ -74,3 +74,29 @@ def test_messages_stored_before_a_crash_are_processed_at_start(db: Database, nlu
     assert statuses == ["processed"] * 3
     assert [o.payload["text"] for o in outbox][-1] == "您家是什么户型？"
     assert pipeline(db, nlu).resume_pending() == 0
+
+
+def test_a_message_left_pending_while_the_app_runs_is_swept_once(db: Database, nlu: Any) -> None:
+    """The database went away after the webhook stored and acknowledged a message but before
+    the background task processed it: the running app's periodic sweep answers it, once."""
+    from datetime import timedelta
+
+    from bot.app import SWEEP_AFTER, sweep_pending
+    from storage.models import ConversationEvent
+    from storage.types import utcnow
+
+    p = pipeline(db, nlu)
+    fresh = InboundMessage(channel="telegram", message_id="501", sender="777", text="你好")
+    stale = InboundMessage(channel="telegram", message_id="500", sender="778", text="你好",
+                           received_at=utcnow() - SWEEP_AFTER - timedelta(seconds=1))
+    assert p.accept(stale) is not None and p.accept(fresh) is not None
+    # Only the one left behind; a message stored a moment ago is its webhook task's to process.
+    assert sweep_pending(p) == 1
+    assert sweep_pending(p) == 0
+    with db.read() as s:
+        statuses = dict(s.execute(select(InboundRow.external_id, InboundRow.status)).all())
+        events = s.execute(select(ConversationEvent.inbound_id)
+                           .where(ConversationEvent.type == "message_in")).scalars().all()
+        outbox = s.execute(select(OutboxMessage.recipient)).scalars().all()
+    assert statuses == {"500": "processed", "501": "pending"}
+    assert len(events) == 1 and outbox == ["778"]

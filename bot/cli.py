@@ -63,10 +63,13 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
 
         poller = start_polling(services)
     logins: list[tuple[str, str, str]] = []
+    seeded = None
     if demo:
         from bot.console_demo import seed_demo_users
+        from bot.demo_data import seed
 
         logins = list(seed_demo_users(services.db))
+        seeded = seed(services.db, tz=settings.tz)
     app = create_app(settings, services, scheduler=not args.no_scheduler)
     base = f"http://{args.host}:{args.port}"
     print(f"Careline {__version__} — database {settings.database_url}")
@@ -74,6 +77,9 @@ def cmd_serve(args: argparse.Namespace, *, demo: bool = False) -> int:
     print(f"  console:    {base}/console")
     for username, password, role in logins:
         print(f"    demo login ({role}): {username} / {password}   — demo only, never in production")
+    if seeded is not None:
+        print(f"  dashboard:  {base}/console#/dashboard   (DEMO DATA 演示数据: generated customers "
+              f"'演示·…' / 'Demo · …'; {seeded.days} new day(s) added in {seeded.seconds:.1f} s)")
     print(f"  API docs:   {base}/docs")
     print(f"  health:     {base}/healthz")
     print(f"  flows from: {settings.flows_dir} (hot reload {'on' if settings.hot_reload else 'off'})")
@@ -391,9 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--now", help="ISO time to treat as now (default: the real time)")
     sp.set_defaults(func=cmd_run_due)
     # Business records: each module adds its own commands.
-    from bot import cli_bookings, cli_care, cli_loyalty, cli_tickets, cli_users
+    from bot import cli_bookings, cli_care, cli_loyalty, cli_report, cli_tickets, cli_users
 
-    for module in (cli_bookings, cli_tickets, cli_loyalty, cli_care, cli_users):
+    for module in (cli_bookings, cli_tickets, cli_loyalty, cli_care, cli_users, cli_report):
         module.register(sub)
     return p
 

@@ -12,8 +12,10 @@ by ``count × weight``:
   summed over the phrase's words, so "arrived late" outranks "late" when it recurs.
 
 A phrase that is part of (or contains) a better-ranked one is kept only if most of its texts
-are not already covered by it. The caller decides what the texts are (pain points: negative
-comments and complaints) and shows the example texts by index.
+are not already covered by it, and any phrase only if at least a fifth of its texts are not
+covered by a single better-ranked one (words that always come together are one point). The
+caller decides what the texts are (pain points: negative comments and complaints) and shows
+the example texts by index.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from typing import Any
 from nlu.features import jieba_tokenizer
 
 _CLAUSE = re.compile(r"[，。！？、；：,.!?;:()（）【】\[\]\"“”‘’~～…—/\n]+")
+#: times, dates, amounts ("九点", "两个小时", "300元"): what happened, not what it was about
+_ZH_QUANTITY = re.compile(r"[零一二三四五六七八九十百千两几\d]+"
+                          r"(点|点钟|号|日|月|分|分钟|小时|天|周|个|次|块|元|米|平)")
 _DEGREE_PREFIX = ("非常", "特别", "十分", "很", "太", "挺", "超", "真", "好", "蛮", "更")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _EN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
@@ -65,6 +70,7 @@ why will with would you your yours yourself yourselves really quite still again 
 lot lots bit thing things something anything everything way also overall service company guys guy
 team time today yesterday day days hour hours minutes minute pretty would've i'm i've it's that's
 we're they're you're there's he's she's let's maybe though although however etc ok okay
+crew staff mover cleaner worker people person
 """)
 
 
@@ -97,8 +103,8 @@ def _zh_candidates(clause: str) -> tuple[list[tuple[str, ...]], list[str]]:
             continue
         if token in ZH_JOINERS:
             continue
-        content = _HAN.search(token) and token not in ZH_STOP and (
-            len(token) >= 2 or token in ZH_SINGLE)
+        content = (_HAN.search(token) and token not in ZH_STOP
+                   and (len(token) >= 2 or token in ZH_SINGLE) and not _ZH_QUANTITY.search(token))
         if not content:
             pending_neg, gap_ok = "", False
             continue
@@ -238,9 +244,9 @@ def extract(texts: Sequence[str], *, top: int = 10, min_count: int = 2) -> list[
     for score, cand in ranked:
         docs = docs_of[cand]
         words = set(cand)
-        if any((words <= w or w <= words) and len(docs - d) * 2 < len(docs)
-               for w, d in chosen_words):
-            continue  # mostly the same texts as a phrase already chosen
+        if any(((words <= w or w <= words) and len(docs - d) * 2 < len(docs))
+               or len(docs - d) * 5 < len(docs) for w, d in chosen_words):
+            continue  # (mostly) the same texts as a phrase already chosen: nothing new
         chosen.append(KeyPhrase(_render(cand, cand in zh_phrases), len(docs), round(score, 3),
                                 tuple(sorted(docs))))
         chosen_words.append((words, docs))

@@ -155,7 +155,7 @@ def surveys(tx: Tx, bounds: Bounds, dims: Dims, by: Sequence[str] = ()
 
 # -- complaints and tickets ---------------------------------------------------------------------
 
-TICKET_SUMS = ("tickets", "complaints", "one_pass", "sla_met", "sla_missed")
+TICKET_SUMS = ("tickets", "complaints", "resolved_once", "one_pass", "sla_met", "sla_missed")
 RESOLVED_SUMS = ("resolved", "resolution_s")
 
 
@@ -183,9 +183,9 @@ def sla_conditions(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bo
 
 def tickets(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, by: Sequence[str] = ()
             ) -> dict[Key, dict[str, float]] | None:
-    """Tickets opened per bucket: all, complaints (not suggestions), complaints resolved
-    without a reopen, and SLA met / missed (all tickets); ``by`` may include ``severity`` and
-    ``topic``."""
+    """Tickets opened per bucket: all, complaints (not suggestions), complaints resolved at
+    least once (resolved or closed now, or reopened since), those resolved and never reopened,
+    and SLA met / missed (all tickets); ``by`` may include ``severity`` and ``topic``."""
     t = Ticket
     base, exprs = _ticket_base()
     exprs_by = {**exprs, "severity": t.severity, "topic": t.topic}
@@ -195,6 +195,8 @@ def tickets(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, by: Sequence[s
     one = literal(1)
     stmt = base.add_columns(
         *groups, func.count(), func.count(case((complaint, one))),
+        func.count(case((complaint & (t.status.in_(("resolved", "closed")) | (t.reopened > 0)),
+                         one))),
         func.count(case((complaint & t.status.in_(("resolved", "closed")) & (t.reopened == 0),
                          one))),
         func.count(case((met, one))), func.count(case((missed, one))),

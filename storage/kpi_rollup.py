@@ -104,7 +104,7 @@ def run(db: Database, *, tz: ZoneInfo, now: datetime | None = None, batch: int =
         report.days_rebuilt += len(plan.days)
         report.last_event_id = plan.after.last_event_id
         report.waiting_for = plan.after.gap_id
-        if progress is not None:
+        if progress is not None and total:
             progress("rollup", min(report.events, total), total)
         if plan.events < batch or plan.after.gap_id is not None:
             break
@@ -125,8 +125,9 @@ def status(db: Database) -> dict[str, Any]:
 def reset(db: Database) -> None:
     """Forget everything rolled up (``careline report rollup --rebuild``)."""
     with db.transaction() as conn:
-        for table in (KpiDaily, KpiContact, KpiState):
+        for table in (KpiDaily, KpiContact):
             conn.execute(delete(table))
+        conn.execute(delete(KpiState).where(KpiState.name == STATE))
 
 
 # -- reading and computing --------------------------------------------------------------------

@@ -9,7 +9,8 @@ nps                        % of NPS answers 9-10 minus % of answers 0-6 (-100..1
 ces                        mean effort score, 1-7 where 7 = very easy
 complaint_rate_pct         complaints (tickets of class urgent or experience) opened, per 100 contacts
 resolution_hours           mean hours from opening to resolution of complaints resolved in the period
-one_pass_pct               % of complaints opened in the period that are resolved and were never reopened
+one_pass_pct               of the complaints opened in the period that have been resolved (at least
+                           once), the % resolved and never reopened
 sla_pct                    % of tickets opened in the period that met both deadlines (reply and fix),
                            of those whose outcome is known (met, or a deadline already missed)
 first_response_s           mean seconds from a contact's first customer message to the first reply
@@ -102,7 +103,7 @@ def compute(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, churn_days: in
         else:
             t = tickets.get((i,), {})
             f["complaint_rate_pct"] = _ratio(t.get("complaints", 0), c.get("contacts", 0), 100)
-            f["one_pass_pct"] = _ratio(t.get("one_pass", 0), t.get("complaints", 0), 100)
+            f["one_pass_pct"] = _ratio(t.get("one_pass", 0), t.get("resolved_once", 0), 100)
             f["sla_pct"] = _ratio(t.get("sla_met", 0), t.get("sla_met", 0) + t.get("sla_missed", 0),
                                   100)
         r = (resolved or {}).get((i,), {})

@@ -80,8 +80,9 @@ def phrases(said: list[Said], top: int) -> list[dict[str, Any]]:
     out = []
     for p in found:
         # the shortest of the most recent mentions read best as examples
-        examples = sorted((said[i] for i in p.docs), key=lambda s: s.at, reverse=True)[:10]
-        examples.sort(key=lambda s: len(s.text))
+        recent = sorted((said[i] for i in p.docs), key=lambda s: s.at, reverse=True)
+        distinct = list({s.text: s for s in reversed(recent)}.values())[::-1][:10]
+        examples = sorted(distinct, key=lambda s: len(s.text))
         out.append({"phrase": p.phrase, "count": p.count,
                     "share_pct": p.count / len(said) * 100 if said else None,
                     "quotes": [_quote(s) for s in examples[:QUOTES]]})

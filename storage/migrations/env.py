@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import storage.models_business  # registers the business tables
-import storage.models_console  # noqa: F401  (registers the console tables)
+import storage.models_console
 import storage.models_kpi  # noqa: F401  (registers the dashboard tables)
 from storage.models import Base
 

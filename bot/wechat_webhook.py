@@ -3,8 +3,9 @@
 WeChat waits 5 seconds for an answer, then retries the same message (same MsgId) up to
 three times and finally tells the customer the account "cannot serve now". So: the message
 is stored and processed in one transaction, the first reply goes back as the passive reply
-in the HTTP answer, the rest wait in the outbox for the customer-service API; a repeat is
-answered ``success``; and nothing here answers 500.
+in the HTTP answer, the rest wait in the outbox for the customer-service API; a repeat gets
+the same passive reply again (the first answer never reached WeChat) without being processed
+again; and nothing here answers 500.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.responses import PlainTextResponse, Response
 from bot.channels.base import InboundMessage, OutboundMessage, numbered_buttons
 from bot.channels.wechat import BadRequest, Forbidden, WeChatChannel
 from bot.webhook_body import MAX_BODY_BYTES, read_limited
+from storage import repo
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +150,25 @@ class _Race:
                 log.exception("wechat message %s could not be stored either", self.msg.message_id)
                 return False, None
             return True, None
-        if result.duplicate or not result.replies:
+        if result.duplicate:
+            return True, self._replay(result.inbound_id)
+        if not result.replies:
             return True, None
         first = result.replies[0]
         return True, numbered_buttons(first.text, tuple(first.buttons)) or None
+
+    def _replay(self, inbound_id: int | None) -> str | None:
+        """WeChat repeats a message only when our answer did not reach it within 5 s (the
+        process died after committing, or the answer was lost): a passive reply recorded for
+        it never reached the customer, so it goes again — processed once, answered once."""
+        if inbound_id is None:
+            return None
+        with self.services.db.read() as s:
+            payload = repo.inline_reply_of(s, inbound_id)
+        if payload is None:  # nothing was answered inline: the outbox pushes the replies
+            return None
+        return numbered_buttons(str(payload.get("text", "")),
+                                tuple(payload.get("buttons", ()))) or None
 
     def _push(self, text: str, took: float) -> None:
         result = self.channel.send(OutboundMessage(

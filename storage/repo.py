@@ -128,6 +128,16 @@ def replay_of(tx: Tx, channel: str, external_id: str) -> tuple[int | None, str, 
     return row[0], row[2] or "", [dict(p) for p in payloads]
 
 
+def inline_reply_of(tx: Tx, inbound_id: int) -> dict[str, Any] | None:
+    """The reply that went back inside the webhook's own HTTP answer (WeChat's passive
+    reply: recorded sent without ever being claimed for the platform API), if there was one."""
+    o = OutboxMessage
+    payload = _conn(tx).execute(
+        select(o.payload).where(o.idempotency_key == f"in{inbound_id}:0", o.status == "sent",
+                                o.attempts == 0)).scalar()
+    return dict(payload) if payload is not None else None
+
+
 def inbound_to_process(tx: Tx, inbound_id: int) -> Row[Any] | None:
     """A stored inbound message, row-locked, if it is still pending."""
     return _conn(tx).execute(

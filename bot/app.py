@@ -9,9 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import __version__, console, telegram_webhook, wechat_webhook
 from bot.api import bench_router, router
@@ -110,6 +112,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         safe = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
         return JSONResponse(status_code=422, content={"detail": safe,
                                                       "message": _describe(errors)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers 400 when a JSON body is not UTF-8 or nests too deep for the parser;
+        # that is a malformed body like any other: 422 with a message (README, POST /api/chat).
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+            return JSONResponse(status_code=422, content={
+                "detail": [{"loc": ["body"], "msg": "the body is not UTF-8 JSON",
+                            "type": "json_invalid"}],
+                "message": "the body is not valid JSON"})
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:

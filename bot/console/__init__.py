@@ -28,9 +28,9 @@ from bot.console import (
     pages,
     stream,
 )
-from bot.console.deps import ApiError, api_error_handler
+from bot.console.deps import ERROR_RESPONSES, ApiError, api_error_handler
 
-router = APIRouter(prefix="/api/console")
+router = APIRouter(prefix="/api/console", responses=ERROR_RESPONSES)
 for _module in (api_auth, api_conversations, api_actions, api_tickets, api_dashboard, api_users,
                 api_scripts, stream):
     router.include_router(_module.router)

@@ -20,8 +20,9 @@ Role = Literal["agent", "supervisor", "admin"]
 
 class NewUser(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=2, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]+$",
+                          description="stored in lower case")
+    password: str = Field(min_length=auth.MIN_PASSWORD, max_length=1024)
     role: Role
     display_name: str | None = Field(None, max_length=128)
 
@@ -30,7 +31,7 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
     active: bool | None = None
-    password: str | None = Field(None, min_length=1, max_length=1024)
+    password: str | None = Field(None, min_length=auth.MIN_PASSWORD, max_length=1024)
     display_name: str | None = Field(None, max_length=128)
 
 

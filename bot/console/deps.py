@@ -12,8 +12,29 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from bot.services import Services
+
+
+class ErrorOut(BaseModel):
+    """Every refusal of the console API (and its 422s besides validation detail)."""
+
+    message: str = Field(description="What went wrong, for the person at the console")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+#: The refusals any console route may answer, documented once for the OpenAPI page.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _error("Not signed in, or the session has ended"),
+    403: _error("The role does not allow this, or the X-CSRF-Token header is missing or wrong"),
+    404: _error("No such conversation, ticket, user or script"),
+    409: _error("Not possible in the current state (e.g. the conversation is with someone else)"),
+    429: _error("Too many failed logins; see Retry-After"),
+}
 
 
 class ApiError(Exception):

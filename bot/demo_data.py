@@ -29,7 +29,7 @@ from storage.db import Database
 from storage.types import utcnow
 
 DEMO_DAYS = 120
-CUSTOMERS = 360
+CUSTOMERS = 600
 REGIONS = ("朝阳区", "海淀区", "东城区", "丰台区", "通州区")
 CHANNELS = {"wechat": 55, "web": 25, "telegram": 20}
 TIERS = {"basic": 62, "silver": 22, "gold": 12, "diamond": 4}

@@ -12,7 +12,7 @@ from bot.dashboard.metrics import DRILL, ORDER, Figure, breakdowns, compute
 from bot.dashboard.period import Window
 from flows.business.dashboard_config import METRICS as SCALES
 from flows.business.dashboard_config import DashboardConfig
-from storage import kpi_queries, kpi_rollup
+from storage import bulk, kpi_queries, kpi_rollup
 from storage.db import Database
 from storage.kpi_queries import Dims
 
@@ -84,6 +84,7 @@ def build(db: Database, *, tz: ZoneInfo, now: datetime, cfg: DashboardConfig, wi
         weekly_tickets = kpi_queries.tickets(s, weekly, dims, now=now) or {}
         cells = kpi_queries.surveys(s, bounds, dims, by=("region", "service"))
         split = breakdowns(s, bounds, dims, now=now, bucket=1)
+        demo = bulk.demo_until(s) is not None
     series: dict[str, list[float | None]] = {k: [f[k].value for f in trend] for k in ORDER
                                              if k != "churn_risk_pct"}
     series["contacts"] = [weekly_contacts.get((i,), {}).get("contacts", 0.0)
@@ -100,6 +101,7 @@ def build(db: Database, *, tz: ZoneInfo, now: datetime, cfg: DashboardConfig, wi
         "matrix": matrix(cells, cfg),
         "complaints": split,
         "rollup": rollup_status(db),
+        "demo": demo,  # the database holds generated demo activity (careline demo)
         "generated_at": now.isoformat(),
     }
 

@@ -37,7 +37,7 @@ def _fmt(v: float) -> str:
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
                title: str, width: int = 520, height: int = 220) -> str:
     """Weekly values as lines with dots; a missing value breaks the line."""
-    left, right, top, bottom = 44, 12, 30, 46
+    left, right, top, bottom = 44, 24, 30, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _, vs in series for v in vs if v is not None]
     ticks = nice_ticks(min(values, default=0.0), max(values, default=1.0))
@@ -58,10 +58,11 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
                      f'text-anchor="end" fill="#6b7785">{_fmt(t)}</text>')
     step = max(1, math.ceil(len(labels) / 8))
     for i, label in enumerate(labels):
-        if i % step == 0 or i == len(labels) - 1:
+        if (len(labels) - 1 - i) % step == 0:  # counted from the newest, always shown
             x, _ = xy(i, lo)
+            anchor = "end" if i == len(labels) - 1 and len(labels) > 1 else "middle"
             parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" font-size="10" '
-                         f'text-anchor="middle" fill="#6b7785">{escape(label)}</text>')
+                         f'text-anchor="{anchor}" fill="#6b7785">{escape(label)}</text>')
     for k, (name, vs) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
         runs: list[list[tuple[float, float]]] = [[]]

@@ -6,6 +6,7 @@ import { renderQueue } from "./queue.js";
 import { renderConversation } from "./conversation.js";
 import { renderTickets } from "./tickets.js";
 import { renderAdmin } from "./admin.js";
+import { renderDashboard } from "./dashboard.js";
 
 const ctx = {
   user: null,
@@ -164,7 +165,9 @@ function destroyView() {
 
 function route() {
   if (!ctx.user) return;
-  const parts = (location.hash.replace(/^#\/?/, "") || "queue").split("/").map(decodeURIComponent);
+  // "#/dashboard?period=30d": the part after "?" is the page's own state
+  const path = location.hash.replace(/^#\/?/, "").split("?")[0];
+  const parts = (path || "queue").split("/").map(decodeURIComponent);
   const [name, ...rest] = parts;
   for (const link of document.querySelectorAll("#nav a")) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
@@ -178,6 +181,7 @@ function route() {
     mine: () => renderQueue(ctx, main, { mine: true }),
     c: () => renderConversation(ctx, main, rest[0]),
     tickets: () => renderTickets(ctx, main),
+    dashboard: () => renderDashboard(ctx, main),
     admin: () => renderAdmin(ctx, main, rest),
   };
   const page = pages[name];

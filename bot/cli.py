@@ -249,8 +249,10 @@ def cmd_nlu_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_nlu_train(args: argparse.Namespace) -> int:
-    from bot.nlu_eval import run_train
+    from bot.nlu_eval import run_train, run_train_anger
 
+    if args.anger:
+        return run_train_anger()
     return run_train(Path(args.data_dir) if args.data_dir else None)
 
 
@@ -365,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = nsub.add_parser("train", help="retrain the built-in engine, refresh its cache, report "
                                        "held-out accuracy per language")
     sp.add_argument("--data-dir", help="folder of intents_<lang>.yml (default: shipped data)")
+    sp.add_argument("--anger", action="store_true",
+                    help="instead retrain the English anger model on GoEmotions dev (from "
+                         "CARELINE_EVALDATA_DIR or ../shared/evaldata), write "
+                         "nlu/data/anger_en.json.gz and score it on GoEmotions test")
     sp.set_defaults(func=cmd_nlu_train)
 
     sp = nsub.add_parser("export-rasa", help="write our training data as a Rasa 3.x project in DIR")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nlu.evaluate import ClassScore, Report
+from nlu.evaluate import BinaryScore, ClassScore, Report
 from nlu.train import Progress
 
 BAR = 30
@@ -153,23 +153,40 @@ def _eval_waimai(seed: int, progress: Progress) -> dict[str, Any]:
             and neg.recall >= TARGETS["waimai_negative_recall"]}
 
 
+def _flag_table(title: str, a: BinaryScore) -> None:
+    print(f"\n-- {title} --\nprecision {a.precision:.3f}   recall {a.recall:.3f}   F1 {a.f1:.3f}   "
+          f"accuracy {a.accuracy:.3f}")
+    print(f"{'':>14}{'flagged':>9}{'not':>7}\n{'angry':>14}{a.tp:9d}{a.fn:7d}\n"
+          f"{'not angry':>14}{a.fp:9d}{a.tn:7d}")
+
+
 def _eval_goemotions(seed: int, progress: Progress) -> dict[str, Any]:
     from nlu.train import evaluate_goemotions
 
     result = evaluate_goemotions(progress=progress)
-    a = result.anger
-    print(f"\n== GoEmotions test: lexicon anger flag vs anger/annoyance ({result.positives} of "
+    print(f"\n== GoEmotions test: anger flag vs anger/annoyance ({result.positives} of "
           f"{result.rows} comments) ==")
-    print(f"precision {a.precision:.3f}   recall {a.recall:.3f}   F1 {a.f1:.3f}   "
-          f"accuracy {a.accuracy:.3f}")
-    print(f"\n{'':>14}{'flagged':>9}{'not':>7}\n{'angry':>14}{a.tp:9d}{a.fn:7d}\n"
-          f"{'not angry':>14}{a.fp:9d}{a.tn:7d}\n")
-    print(chart({"precision": a.precision, "recall": a.recall, "F1": a.f1}))
+    _flag_table("lexicon alone", result.anger)
+    bars = {"lexicon precision": result.anger.precision, "lexicon recall": result.anger.recall,
+            "lexicon F1": result.anger.f1}
+    out: dict[str, Any] = {"anger": result.anger.to_dict(), "rows": result.rows,
+                           "positives": result.positives}
+    if result.combined is not None and result.choice is not None:
+        c = result.choice
+        _flag_table(f"lexicon + model trained on {result.n_train} dev comments "
+                    f"(P(anger) ≥ {c.threshold:.2f}, chosen by 5-fold CV on dev: F1 {c.f1:.3f})",
+                    result.combined)
+        bars.update({"+model precision": result.combined.precision,
+                     "+model recall": result.combined.recall, "+model F1": result.combined.f1})
+        out.update({"combined": result.combined.to_dict(), "threshold": c.threshold,
+                    "train_rows": result.n_train, "train_seconds": round(result.train_seconds, 1)})
+    print()
+    print(chart(bars))
     missed = [t for t, e, _ in result.errors if e][:5]
     wrong = [t for t, e, _ in result.errors if not e][:5]
     print("\nmissed (angry, not flagged):\n" + "\n".join(f"  {t[:100]}" for t in missed))
     print("false alarms:\n" + "\n".join(f"  {t[:100]}" for t in wrong))
-    return {"anger": a.to_dict(), "rows": result.rows, "positives": result.positives}
+    return out
 
 
 _RUNNERS: dict[str, Callable[[int, Progress], dict[str, Any]]] = {
@@ -264,4 +281,23 @@ def run_train(data_dir: Path | None = None) -> int:
     print("\nheld-out accuracy per language (80/20 split, seed 0):")
     print(chart({lang: r.accuracy for lang, r in held_out.per_lang.items()},
                 target=TARGETS["own_accuracy"]))
+    return 0
+
+
+def run_train_anger() -> int:
+    """``careline nlu train --anger``: retrain the English anger model on GoEmotions dev,
+    score it on test, write ``nlu/data/anger_en.json.gz``; 2 when the data is missing."""
+    from nlu.anger_model import SHIPPED
+    from nlu.evaldata import DatasetMissing
+    from nlu.train import train_shipped_anger
+
+    try:
+        result = train_shipped_anger(progress=StderrProgress())
+    except DatasetMissing as exc:
+        print(f"careline: dataset missing: {exc}", file=sys.stderr)
+        return 2
+    assert result.combined is not None
+    print(f"anger model written to {SHIPPED} ({SHIPPED.stat().st_size // 1024} KiB)")
+    _flag_table("GoEmotions test, lexicon alone", result.anger)
+    _flag_table("GoEmotions test, lexicon + model", result.combined)
     return 0

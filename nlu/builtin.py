@@ -11,13 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nlu import classifier, features
+from nlu.anger_model import AngerModel
+from nlu.anger_model import load_shipped as load_anger_model
 from nlu.base import IntentScore as Score
 from nlu.base import ParseResult, Sentiment
 from nlu.dataset import DATA_DIR, intent_files, load_training_data
 from nlu.entities import extract
 from nlu.language import detect
 from nlu.rules import RULE_CONFIDENCE, RuleSet
-from nlu.sentiment import analyse
+from nlu.sentiment import NEGATIVE_AT, analyse
 
 #: Characters analysed per message; longer text is cut (a pasted essay is not a request).
 MAX_CHARS = 4000
@@ -41,6 +43,7 @@ class BuiltinNLU:
     ``examples`` (train on these instead, never cached) or ``model`` (an already trained
     :class:`classifier.IntentModel`) replace the data directory's training files;
     :meth:`from_examples` is the convenient way to train on any labelled data.
+    ``anger=False`` leaves English anger to the lexicon alone (no trained anger model).
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class BuiltinNLU:
         examples: Sequence[tuple[str, str]] | None = None,
         model: classifier.IntentModel | None = None,
         rules: bool = True,
+        anger: bool = True,
     ) -> None:
         if not 0.0 <= threshold < 1.0:
             raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")
@@ -79,6 +83,8 @@ class BuiltinNLU:
                 use_cache,
             )
         features.warm_up(self.model.block_names)  # jieba's dictionary now, not at parse 1
+        #: English anger beyond the lexicon (nlu/anger_model.py); None without the shipped file.
+        self.anger: AngerModel | None = load_anger_model() if anger else None
 
     @classmethod
     def from_examples(
@@ -159,9 +165,18 @@ class BuiltinNLU:
             intent=intent,
             intent_ranking=ranking,
             entities=tuple(entities),
-            sentiment=analyse(clipped, lang),
+            sentiment=self.sentiment(clipped, lang),
             lang=lang,
         )
+
+    def sentiment(self, text: str, lang: str | None) -> Sentiment:
+        """The lexicon's verdict; for text that is not Chinese, the trained anger model may
+        raise the anger flag too (and the score then is negative, as for an insult)."""
+        verdict = analyse(text, lang)
+        if (self.anger is None or verdict.anger or lang == "zh"
+                or not self.anger.flag(text, verdict)):
+            return verdict
+        return Sentiment("negative", min(verdict.score, NEGATIVE_AT), True)
 
 
 _default: BuiltinNLU | None = None

@@ -25,6 +25,9 @@ ZH: dict[str, Entry] = {
     "垃圾袋": (0, 0, False), "垃圾桶": (0, 0, False), "装修垃圾": (0, 0, False),
     "建筑垃圾": (0, 0, False), "垃圾清运": (0, 0, False), "垃圾分类": (0, 0, False),
     "垃圾清理": (0, 0, False), "清理垃圾": (0, 0, False), "好好": (0, 0, False),
+    # asking about refunds is not demanding one ("不满意能退钱吗")
+    "能退钱": (0, 0, False), "可以退钱": (0, 0, False), "怎么退钱": (0, 0, False),
+    "退钱吗": (0, 0, False),
     # anger: insults, threats, 投诉
     "投诉": (-0.6, -0.6, True), "气死": (-1.0, -1.0, True), "垃圾": (-1.0, -1.0, True),
     "骗子": (-1.0, -1.0, True), "骗人": (-0.9, -0.9, True), "骗钱": (-0.9, -0.9, True),

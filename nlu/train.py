@@ -9,12 +9,12 @@ Each job returns plain results; printing, charts and progress bars are the calle
 * Banking77: the published train/test files, argmax over the 77 classes (threshold 0);
 * waimai_10k: distinct texts split 80/20 stratified; the threshold is chosen on a
   slice of the training part (:func:`nlu.sentiment_model.train_sentiment`);
-* GoEmotions: the lexicon's anger flag against anger/annoyance labels, no training.
+* GoEmotions: the anger flag against anger/annoyance labels: the lexicon alone, and the
+  lexicon with a model trained on the dev split (the train split is not in the data).
 """
 
 from __future__ import annotations
 
-import re
 import resource
 import time
 from collections import Counter
@@ -22,11 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlu import classifier, evaldata
+from nlu import classifier, dedup, evaldata
+from nlu.anger_model import SHIPPED as SHIPPED_ANGER
+from nlu.anger_model import AngerChoice, AngerModel, train_anger
 from nlu.builtin import DEFAULT_THRESHOLD, BuiltinNLU
 from nlu.dataset import DATA_DIR, intent_files, load_intents_file, load_training_data
 from nlu.evaluate import BinaryScore, Report, binary, holdout_split, score
-from nlu.features import normalize
 from nlu.language import detect
 from nlu.sentiment import analyse
 from nlu.sentiment_model import SentimentModel, Validation, train_sentiment
@@ -102,41 +103,34 @@ class OwnResult:
     per_lang: dict[str, Report]
     train_seconds: float
     n_train: int
-    dropped: int = 0  # test texts removed because the same text is in the training part
+    dropped: int = 0  # held-out texts dropped as near-duplicates of training ones (see own_split)
     engine: BuiltinNLU | None = field(default=None, repr=False)
-
-
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def _leak_key(text: str) -> str:
-    """What makes two texts the same example: normalised, word characters only (a text
-    of nothing else, "👍" or "...", keeps its normalised form)."""
-    norm = normalize(text).strip()
-    return _NOT_WORD.sub("", norm) or norm
 
 
 def own_split(data_dir: Path | None = None, *, seed: int = 0,
               ratio: float = HOLDOUT_RATIO) -> tuple[Pairs, dict[str, Pairs], int]:
-    """(train, test per language, dropped): each language file split stratified per intent.
+    """(train, test per language, dropped): ``ratio`` of each (language, intent) held out.
 
-    A test text that also occurs in the training part after normalisation, ignoring
-    punctuation, spaces and emoji ("hello" in both files, "hello!!" against "hello"), is
-    dropped from the test side so no row is scored that was (all but) trained on.
+    Near-duplicates ("please cancel" / "cancel please", "好的呀" / "好的哦"; see
+    :mod:`nlu.dedup`) with the same intent go to the same side, across both files, so
+    no held-out text is a rewording of a training one. ``dropped`` counts held-out texts
+    that are near-duplicates of a training text all the same (0 by construction; the
+    check stays as a guard and ``tests/test_nlu_eval.py`` asserts it).
     """
-    train: Pairs = []
-    tests: dict[str, Pairs] = {}
-    for path in intent_files(data_dir or DATA_DIR):
-        part, test = holdout_split(load_intents_file(path), ratio, seed)
-        train += part
-        tests[path.stem.removeprefix("intents_")] = test
-    seen = {_leak_key(text) for text, _ in train}
+    rows = [(text, intent, path.stem.removeprefix("intents_"))
+            for path in intent_files(data_dir or DATA_DIR)
+            for text, intent in load_intents_file(path)]
+    part, held = dedup.grouped_holdout_split(rows, ratio, seed)
+    train: Pairs = list(dict.fromkeys((t, i) for t, i, _ in part))
+    tests: dict[str, Pairs] = {lang: [] for _, _, lang in rows}
+    for text, intent, lang in held:
+        tests[lang].append((text, intent))
     dropped = 0
     for lang, test in tests.items():
-        kept = [(t, i) for t, i in test if _leak_key(t) not in seen]
-        dropped += len(test) - len(kept)
-        tests[lang] = kept
-    return list(dict.fromkeys(train)), tests, dropped
+        bad = set(dedup.leaks(train, test))
+        dropped += len(bad)
+        tests[lang] = [pair for k, pair in enumerate(test) if k not in bad]
+    return train, tests, dropped
 
 
 def evaluate_own(data_dir: Path | None = None, *, seed: int = 0,
@@ -225,25 +219,74 @@ def evaluate_waimai(root: Path | None = None, *, seed: int = 0, limit: int | Non
 
 @dataclass
 class GoEmotionsResult:
-    anger: BinaryScore
+    anger: BinaryScore  # the lexicon's flag alone
     rows: int
     positives: int
-    errors: list[tuple[str, bool, bool]]  # (text, expected anger, predicted)
+    errors: list[tuple[str, bool, bool]]  # (text, expected anger, predicted) of the final flag
+    combined: BinaryScore | None = None  # lexicon + trained model (None: no training split)
+    choice: AngerChoice | None = None
+    n_train: int = 0
+    train_seconds: float = 0.0
+    model: AngerModel | None = field(default=None, repr=False)
+
+
+def _anger_rows(root: Path | None, split: str, limit: int | None) -> list[tuple[str, bool]]:
+    return [(text, bool(labels & evaldata.ANGER_LABELS))
+            for text, labels in evaldata.load_goemotions(root, split)[:limit]]
 
 
 def evaluate_goemotions(root: Path | None = None, *, split: str = "test", limit: int | None = None,
+                        train_split: str | None = "dev", train_limit: int | None = None,
                         progress: Progress | None = None) -> GoEmotionsResult:
-    """The lexicon's anger flag against GoEmotions anger/annoyance (English Reddit)."""
+    """English anger against GoEmotions anger/annoyance: the lexicon's flag alone, and the
+    lexicon with :mod:`nlu.anger_model` trained on ``train_split`` (the train split is not
+    in the evaluation data; dev is, and it never overlaps test). ``train_split=None`` or a
+    missing training file scores the lexicon only."""
     progress = progress or Progress()
-    rows = evaldata.load_goemotions(root, split)[:limit]
+    rows = _anger_rows(root, split, limit)
+    lexicon = {text: analyse(text, detect(text)) for text, _ in rows}
+    model: AngerModel | None = None
+    choice: AngerChoice | None = None
+    train_rows: list[tuple[str, bool]] = []
+    seconds = 0.0
+    if train_split is not None:
+        try:
+            # The few comments present in both splits ("Thank you!") stay on the test side.
+            train_rows = [(t, y) for t, y in _anger_rows(root, train_split, train_limit)
+                          if t not in lexicon]
+        except evaldata.DatasetMissing:
+            progress.stage(f"goemotions: no {train_split} split; scoring the lexicon only")
+    if train_rows:
+        progress.stage(f"goemotions: training the anger model on {len(train_rows)} "
+                       f"{train_split} comments")
+        started = time.perf_counter()
+        calm = [t for t, intent in load_training_data(DATA_DIR)
+                if intent != "complain" and detect(t) != "zh"]
+        model, choice = train_anger(train_rows, lexicon=lambda t: analyse(t, detect(t)),
+                                    calm=calm, progress=progress.stage)
+        seconds = time.perf_counter() - started
     progress.stage(f"goemotions: flagging anger in {len(rows)} {split} comments")
-    pairs: list[tuple[bool, bool]] = []
+    lex_pairs: list[tuple[bool, bool]] = []
+    final_pairs: list[tuple[bool, bool]] = []
     errors: list[tuple[str, bool, bool]] = []
-    for i, (text, labels) in enumerate(rows, start=1):
-        expected = bool(labels & evaldata.ANGER_LABELS)
-        got = analyse(text, detect(text)).anger
-        pairs.append((expected, got))
+    for i, (text, expected) in enumerate(rows, start=1):
+        verdict = lexicon[text]
+        lex_pairs.append((expected, verdict.anger))
+        got = model.flag(text, verdict) if model is not None else verdict.anger
+        final_pairs.append((expected, got))
         if expected != got:
             errors.append((text, expected, got))
         progress.tick(i, len(rows))
-    return GoEmotionsResult(binary(pairs), len(rows), sum(e for e, _ in pairs), errors)
+    return GoEmotionsResult(binary(lex_pairs), len(rows), sum(e for e, _ in lex_pairs), errors,
+                            binary(final_pairs) if model is not None else None, choice,
+                            len(train_rows), seconds, model)
+
+
+def train_shipped_anger(root: Path | None = None, path: Path = SHIPPED_ANGER,
+                        progress: Progress | None = None) -> GoEmotionsResult:
+    """Train the anger model on GoEmotions dev, score it on test, write it to ``path``."""
+    _anger_rows(root, "dev", 1)  # DatasetMissing, naming the path, when dev is absent
+    result = evaluate_goemotions(root, progress=progress)
+    assert result.model is not None
+    result.model.save(path)
+    return result

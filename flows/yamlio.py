@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 
 class YamlSyntaxError(Exception):
@@ -27,11 +28,17 @@ def load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(1, f"file is not UTF-8 text ({exc.reason})") from exc
+    last_line = text.count("\n") + 1
     try:
-        return yaml.load(text)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ReusedAnchorWarning)
+            data = yaml.load(text)
+        _refuse_reused_anchors(caught)
+        return data
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        # The mark can sit just past the end of the text (a stray tab on the last line).
+        line = min(mark.line + 1, last_line) if mark is not None else 1
         message = f"YAML syntax error: {exc.problem or exc}"
         if exc.context_mark is not None and exc.context_mark.line + 1 != line:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
@@ -42,6 +49,21 @@ def load_yaml(path: Path) -> Any:
         line, token = _bad_date(text)
         what = f"'{token}' is not a valid date" if token else f"a value cannot be read ({exc})"
         raise YamlSyntaxError(line, f"{what} (dates are YYYY-MM-DD)") from exc
+
+
+_SECOND_ANCHOR = re.compile(r"found duplicate anchor '?([^'\n]*)'?.*?second occurrence.*?line (\d+)", re.S)
+
+
+def _refuse_reused_anchors(caught: list[warnings.WarningMessage]) -> None:
+    """Two anchors of one name: every later alias silently means the second one, which is
+    never what a copy-pasted block intended — an error at the second definition."""
+    for w in caught:
+        if issubclass(w.category, ReusedAnchorWarning):
+            m = _SECOND_ANCHOR.search(str(w.message))
+            name, line = (m[1], int(m[2])) if m else ("", 1)
+            raise YamlSyntaxError(line, f"anchor '&{name}' is defined twice — give each "
+                                        "anchor its own name")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 _DATE = re.compile(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-])")

@@ -116,6 +116,8 @@ def test_the_shipped_scripts_load_one_by_one_beside_the_core() -> None:
 @example("core.yml", "version: 1\nflows: {a: *b}\n")
 @example("core.yml", "\x00")
 @example("pricing.yml", "pricing:\n  holidays: [2026-13-40]\n")
+@example("booking.yml", "\t")  # the parser's mark fell one line past the end of the file
+@example("core.yml", "a: &x 1\nb: &x 2\nc: *x\n")  # ruamel only warned: a crash under -W error
 def test_any_text_loads_or_gives_file_line_errors(name: str, text: str) -> None:
     load(name, text)
 
@@ -160,3 +162,14 @@ def test_shipped_scripts_with_any_values_inside_load_or_give_file_line_errors(
         case: tuple[str, Any]) -> None:
     name, data = case
     load(name, _dump(data))
+
+
+def test_a_reused_anchor_is_an_error_at_its_second_definition() -> None:
+    text = TEXTS["quote.yml"].replace("&after_choices", "&x").replace("*after_choices", "*x")
+    lines = text.splitlines()
+    first = next(i for i, ln in enumerate(lines) if "&x" in ln)
+    indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+    lines.insert(first, f"{indent}spare: &x [1]")  # an earlier anchor of the same name
+    result = load("quote.yml", "\n".join(lines) + "\n")
+    assert [(e.line, e.message) for e in result.errors if "anchor" in e.message] == [
+        (first + 2, "anchor '&x' is defined twice — give each anchor its own name")]

@@ -4,10 +4,12 @@ Rows are claimed (status ``sending``) and committed before any network call, so 
 dispatchers never send the same row: on PostgreSQL claims use ``FOR UPDATE SKIP LOCKED``,
 on SQLite the write transaction is exclusive. Message hygiene (scheduler/hygiene.py:
 quiet hours, the daily cap, opt-out, no channel) sorts each batch in the claim's own
-transaction. A crash after the claim leaves rows in ``sending``; ``recover`` looks at each
-claimed batch after ``stale_after``: rows are sent one by one in claim order and each is
-recorded as soon as it is sent, so only the first row still ``sending`` may have reached
-the platform — it is marked failed with the reason (a duplicate is worse than a visible
+transaction. Rows are then sent one by one in claim order, and each outcome is recorded
+(storage/outbox_claims.py: its own commit, asynchronous on PostgreSQL) before the next row
+is sent. A crash after the claim leaves rows in ``sending``; ``recover`` looks at each
+claimed batch after ``stale_after``: only the first row still ``sending`` may have reached
+the platform (the first ``DURABLE_EVERY`` if the database server itself restarted since
+the claim) — it is marked failed with the reason (a duplicate is worse than a visible
 failure; ``in_flight="resend"`` chooses at-least-once instead) — and the rows after it were
 never tried and go back to ``pending``.
 """
@@ -16,13 +18,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from scheduler import hygiene
@@ -31,13 +32,17 @@ from scheduler.ratelimit import RateLimiter
 from storage import repo
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.outbox_claims import (
+    ClaimToken,
+    RowOutcome,
+    in_flight_window,
+    recorder,
+    server_incarnation,
+)
 from storage.repo import Claimed
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
-_FINISH = update(_OUTBOX)
-
 MAX_ATTEMPTS = 5
 _ACTIVE = "status IN ('pending', 'sending')"  # ix_outbox_active's WHERE, verbatim
 BACKOFF_SECONDS = (2, 10, 60, 300)
@@ -97,18 +102,18 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
         if not claimed:
             return report
         report.claimed += len(claimed)
-        held: list[tuple[int, datetime]] = []
-        with _recorder(db) as record:
+        with recorder(db, claimed[0].claim_token) as record:
             for row in to_send:
                 later = _wait_turn(limiter, row, sleep) if limiter is not None else None
-                if later is not None:
-                    held.append((row.id, later))
-                    continue
-                _deliver_one(record, send, report, row)
-        if held:  # one transaction for all rows given back, not one per row
-            with db.session() as s:
-                repo.release_claims(s, held)
-            report.deferred += len(held)
+                if later is not None:  # recorded at once, like a send: see outbox_claims
+                    outcome = RowOutcome("pending", due_at=later, give_back=True)
+                    report.deferred += 1
+                else:
+                    outcome = _deliver_one(send, report, row, now or utcnow())
+                if not record(row.id, outcome):
+                    log.warning("outbox row %s was recovered while this dispatcher still held "
+                                "it; stopping the batch", row.id)
+                    return report
         if len(claimed) < batch:
             return report
 
@@ -141,62 +146,32 @@ def _wait_turn(limiter: RateLimiter, row: Claimed,
         return utcnow() + timedelta(seconds=wait)
 
 
-Record = Callable[[dict[str, Any], int], None]
-
-
-@contextmanager
-def _recorder(db: Database) -> Iterator[Record]:
-    """Writes one row's outcome in its own committed transaction. PostgreSQL: on one
-    connection held for the batch (no pool checkout and ping per row); SQLite: through
-    ``db.transaction()``, which serialises this process's writers."""
-    if not db.is_postgres:
-        def record_sqlite(values: dict[str, Any], row_id: int) -> None:
-            with db.transaction() as conn:
-                conn.execute(_FINISH.values(**values).where(_OUTBOX.c.id == row_id))
-        yield record_sqlite
-        return
-    with db.engine.connect() as conn:
-        def record_pg(values: dict[str, Any], row_id: int) -> None:
-            try:
-                conn.execute(_FINISH.values(**values).where(_OUTBOX.c.id == row_id))
-                conn.commit()
-            except Exception:
-                conn.rollback()
-                raise
-        yield record_pg
-
-
-def _deliver_one(record: Record, send: Sender, report: DispatchReport, row: Claimed) -> None:
-    row_id, channel, attempts = row.id, row.channel, row.attempts
+def _deliver_one(send: Sender, report: DispatchReport, row: Claimed, at: datetime) -> RowOutcome:
+    """Send one row; what to record for it (written before the next row is sent, which is
+    what lets ``recover`` tell the row that may have been in flight from those never tried).
+    ``at``: the dispatcher's clock (``--now`` when given), so the daily cap counts sends on
+    the same clock it compares them with."""
     outcome: SendOutcome | None
     try:
         outcome = send(row)
     except Exception as exc:  # a sender bug is a failed attempt, not a dead dispatcher
-        log.exception("sending outbox row %s failed", row_id)
+        log.exception("sending outbox row %s failed", row.id)
         outcome = _Failure(f"{type(exc).__name__}: {exc}")
     if outcome is None:
-        values: dict[str, Any] = {"status": "skipped",
-                                  "last_error": f"channel '{channel}' is not configured"}
         report.skipped += 1
-    elif outcome.ok:
-        values = {"status": "sent", "last_error": None, "sent_at": utcnow(),
-                  "external_ref": outcome.external_ref}
+        return RowOutcome("skipped", error=f"channel '{row.channel}' is not configured")
+    if outcome.ok:
         report.sent += 1
-    elif outcome.skipped:
-        values = {"status": "skipped", "last_error": outcome.error}
+        return RowOutcome("sent", sent_at=at, external_ref=outcome.external_ref)
+    if outcome.skipped:
         report.skipped += 1
-    elif outcome.permanent or attempts >= MAX_ATTEMPTS:
-        values = {"status": "failed", "last_error": outcome.error}
+        return RowOutcome("skipped", error=outcome.error)
+    if outcome.permanent or row.attempts >= MAX_ATTEMPTS:
         report.failed += 1
-    else:
-        delay = outcome.retry_after or BACKOFF_SECONDS[min(attempts, len(BACKOFF_SECONDS)) - 1]
-        values = {"status": "pending", "last_error": outcome.error,
-                  "due_at": utcnow() + timedelta(seconds=delay)}
-        report.retried += 1
-    # One Core statement in its own transaction (what repo.finish_outbox writes, without
-    # the ORM's per-statement cost): each row is recorded as soon as it is sent, which is
-    # what lets ``recover`` tell the row that may have been in flight from those never tried.
-    record(values, row_id)
+        return RowOutcome("failed", error=outcome.error)
+    delay = outcome.retry_after or BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS)) - 1]
+    report.retried += 1
+    return RowOutcome("pending", error=outcome.error, due_at=at + timedelta(seconds=delay))
 
 
 @dataclass
@@ -209,14 +184,20 @@ class _Failure:
     skipped: bool = False
 
 
+_INTERRUPTED = "interrupted while sending (process stopped); not resent to avoid a duplicate"
+_REQUEUED = "claimed by a process that stopped before trying it; requeued"
+
+
 def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
             in_flight: str = "fail") -> int:
     """Rows left in ``sending`` by a crashed process (claimed before ``now - stale_after``).
 
-    Per claimed batch (rows share ``claimed_at``), in claim order: the first row may have
-    been sent — failed with the reason (``in_flight="resend"``: back to pending, for a
-    channel that de-duplicates by idempotency key); the later rows were never tried and go
-    back to ``pending``. Returns how many rows were recovered either way.
+    Per claimed batch (one claim token), in claim order: the first unrecorded row may have
+    been sent — or the first ``DURABLE_EVERY`` when the database server restarted since
+    the claim (storage/outbox_claims.py) — and is failed with the reason
+    (``in_flight="resend"``: back to pending, for a channel that de-duplicates by
+    idempotency key); the later rows were never tried and go back to ``pending``.
+    Returns how many rows were recovered either way.
     """
     if in_flight not in ("fail", "resend"):
         raise ValueError(f"in_flight is 'fail' or 'resend', not {in_flight!r}")
@@ -229,24 +210,24 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
             return 0  # the usual case: nothing to recover, no write lock taken
     with db.session() as s:
         rows = s.execute(
-            select(o.id, o.claimed_at).where(*stale)
-            .order_by(o.claimed_at, o.due_at, o.id).with_for_update(skip_locked=True)).all()
-        first_of_batch: set[int] = set()
-        seen: set[datetime | None] = set()
-        for row_id, claimed_at in rows:
-            if claimed_at not in seen:
-                seen.add(claimed_at)
-                first_of_batch.add(int(row_id))
-        failed = sorted(first_of_batch) if in_flight == "fail" else []
-        retry = [int(r[0]) for r in rows if int(r[0]) not in failed]
+            select(o.id, o.claim_token, o.claimed_at).where(*stale)
+            .order_by(o.due_at, o.id).with_for_update(skip_locked=True)).all()
+        incarnation = server_incarnation(s)
+        batches: dict[object, list[int]] = {}
+        for row_id, token, claimed_at in rows:  # rows claimed before claim tokens: by time
+            batches.setdefault(token or claimed_at, []).append(int(row_id))
+        maybe_sent: list[int] = []
+        for key, ids in batches.items():
+            claim = ClaimToken.parse(key) if isinstance(key, str) else None
+            maybe_sent += ids[:in_flight_window(claim, incarnation)]
+        failed = sorted(maybe_sent) if in_flight == "fail" else []
+        retry = sorted({int(r[0]) for r in rows} - set(failed))
         if failed:
             s.execute(update(o).where(o.id.in_(failed)).values(
-                status="failed", last_error="interrupted while sending (process stopped); "
-                                            "not resent to avoid a duplicate"))
+                status="failed", last_error=_INTERRUPTED))
         for start in range(0, len(retry), 1000):
             s.execute(update(o).where(o.id.in_(retry[start:start + 1000])).values(
-                status="pending", attempts=o.attempts - 1,
-                last_error="claimed by a process that stopped before trying it; requeued"))
+                status="pending", attempts=o.attempts - 1, last_error=_REQUEUED))
         return len(rows)
 
 

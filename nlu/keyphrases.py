@@ -25,6 +25,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from nlu.features import jieba_tokenizer
@@ -169,18 +170,24 @@ _idf: tuple[dict[str, float], float] | None = None
 
 
 def jieba_idf() -> tuple[dict[str, float], float]:
-    """jieba.analyse's IDF table and its median (for words it does not know)."""
+    """jieba.analyse's IDF table (the file ``extract_tags`` weighs words with) and its
+    median, for words it does not know. Read here rather than through jieba's loader, which
+    leaves the file open."""
     global _idf
     if _idf is None:
         with _idf_lock:
             if _idf is None:
-                import warnings
+                import jieba
 
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    from jieba.analyse.tfidf import DEFAULT_IDF, IDFLoader
-                freq, median = IDFLoader(DEFAULT_IDF).get_idf()
-                _idf = (dict(freq), float(median))
+                path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+                table: dict[str, float] = {}
+                with path.open(encoding="utf-8") as f:
+                    for line in f:
+                        word, _, value = line.strip().rpartition(" ")
+                        if word:
+                            table[word] = float(value)
+                values = sorted(table.values())
+                _idf = (table, values[len(values) // 2] if values else 10.0)
     return _idf
 
 

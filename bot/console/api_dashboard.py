@@ -23,9 +23,17 @@ from storage.kpi_queries import Dims
 
 router = APIRouter(tags=["console"])
 
-_Period = Query("7d", max_length=8, description="7d, 30d or 90d")
-_End = Query(None, max_length=32, description="last day (ISO date); default today")
-_Dim = Query(None, max_length=64)
+# One Query object per parameter: FastAPI keeps each parameter's name on its Query.
+def _period() -> Any:
+    return Query("7d", max_length=8, description="7d, 30d or 90d")
+
+
+def _end() -> Any:
+    return Query(None, max_length=32, description="last day (ISO date); default today")
+
+
+def _dim() -> Any:
+    return Query(None, max_length=64, description="a value the data has, or - for unknown")
 
 
 def _inputs(request: Request, period: str, end: str | None, filters: dict[str, str | None]
@@ -43,9 +51,9 @@ def _inputs(request: Request, period: str, end: str | None, filters: dict[str, s
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, who: Supervisor, period: str = _Period, end: str | None = _End,
-              region: str | None = _Dim, service: str | None = _Dim, tier: str | None = _Dim,
-              channel: str | None = _Dim) -> dict[str, Any]:
+def dashboard(request: Request, who: Supervisor, period: str = _period(), end: str | None = _end(),
+              region: str | None = _dim(), service: str | None = _dim(), tier: str | None = _dim(),
+              channel: str | None = _dim()) -> dict[str, Any]:
     """KPI tiles (value, previous period, change, red/amber/green against the targets in
     the scripts' ``dashboard:`` section), weekly trends, region × service CSAT with drop
     alerts, complaints by channel, class and topic."""
@@ -58,10 +66,10 @@ def dashboard(request: Request, who: Supervisor, period: str = _Period, end: str
 
 @router.get("/dashboard/drill")
 def drill_down(request: Request, who: Supervisor, kind: str = Query(..., max_length=32),
-               period: str = _Period, end: str | None = _End, previous: bool = False,
-               limit: int = Query(50, ge=1, le=drill.MAX_LIMIT), region: str | None = _Dim,
-               service: str | None = _Dim, tier: str | None = _Dim,
-               channel: str | None = _Dim) -> dict[str, Any]:
+               period: str = _period(), end: str | None = _end(), previous: bool = False,
+               limit: int = Query(50, ge=1, le=drill.MAX_LIMIT), region: str | None = _dim(),
+               service: str | None = _dim(), tier: str | None = _dim(),
+               channel: str | None = _dim()) -> dict[str, Any]:
     """The conversations behind a number: ``kind`` is a tile's ``drill`` value (surveys,
     complaints, handoff, repeat, at_risk ...); ``previous=true`` for the previous period."""
     filters = {"region": region, "service": service, "tier": tier, "channel": channel}
@@ -76,9 +84,9 @@ def drill_down(request: Request, who: Supervisor, kind: str = Query(..., max_len
 
 
 @router.get("/dashboard/voc")
-def voice(request: Request, who: Supervisor, period: str = _Period, end: str | None = _End,
-          region: str | None = _Dim, service: str | None = _Dim, tier: str | None = _Dim,
-          channel: str | None = _Dim) -> dict[str, Any]:
+def voice(request: Request, who: Supervisor, period: str = _period(), end: str | None = _end(),
+          region: str | None = _dim(), service: str | None = _dim(), tier: str | None = _dim(),
+          channel: str | None = _dim()) -> dict[str, Any]:
     """Voice of the customer: top-10 pain points and praise from survey comments and
     complaints, with counts and example quotes."""
     filters = {"region": region, "service": service, "tier": tier, "channel": channel}

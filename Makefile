@@ -4,14 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench bench-channels bench-nlu clean
+.PHONY: demo test check lint typecheck bench bench-channels bench-nlu bench-load bench-faults clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Careline needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'
 	@touch $(STAMP)
 
 demo: $(STAMP)  ## serve the demo on http://127.0.0.1:8000 (SQLite, shipped flows)
@@ -36,6 +36,12 @@ bench-channels: $(STAMP)  ## Telegram delivery backlog under its limits (~6 min)
 
 bench-nlu: $(STAMP)  ## NLU accuracy (own, Banking77, waimai, GoEmotions), latency and memory
 	$(BIN)/python -m bench.nlu $(BENCH_ARGS)
+
+bench-load: $(STAMP)  ## customers on both webhooks of `careline serve --workers 2` (PostgreSQL): throughput, latency, exactly-once check
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
+bench-faults: $(STAMP)  ## the same under kill -9 of workers, dropped DB connections and 429/500/timeouts from the platforms
+	$(BIN)/python -m bench.load --faults $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache careline-demo.db* careline.db*

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot import __version__, console, telegram_webhook, wechat_webhook
+from bot import __version__, console, redact, telegram_webhook, wechat_webhook
 from bot.api import bench_router, router
 from bot.pipeline import Pipeline
 from bot.services import Services, build_services
@@ -57,6 +57,7 @@ def sweep_pending(pipeline: Pipeline) -> int:
 def create_app(settings: Settings | None = None, services: Services | None = None,
                *, scheduler: bool = False) -> FastAPI:
     settings = settings or get_settings()
+    redact.install(settings)  # no phone number or secret in any log line, ours or the libraries'
     svc = services or build_services(settings, migrate=settings.database_url.startswith("sqlite"))
 
     @asynccontextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot import __version__
+from bot import __version__, redact
 
 DEMO_DB = "sqlite:///./careline-demo.db"
 #: tells ``careline serve --workers N``'s worker processes whether to run the scheduler
@@ -417,6 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "apscheduler"):  # per-second job logs drown the useful lines
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    redact.install()  # phones and tokens in URLs; the app adds the configured secrets
     return int(args.func(args))
 
 

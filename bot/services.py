@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot import redact
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from flows.reload import BundleHolder
@@ -88,20 +89,26 @@ def make_channels(settings: Settings, db: Database,
 def make_nlu(settings: Settings) -> NLU:
     """The engine CARELINE_NLU_BACKEND names; Rasa falls back to the built-in one when down."""
     from nlu.builtin import default_nlu
+    from nlu.embeddings import EmbeddingsUnavailable
 
+    try:
+        builtin = default_nlu()
+    except EmbeddingsUnavailable as exc:  # CARELINE_NLU_EMBEDDINGS without the extra
+        raise ConfigError(str(exc)) from exc
     if settings.nlu_backend == "rasa":
         from nlu.rasa import RasaConfigError, RasaHTTPNLU
 
         try:
-            return RasaHTTPNLU.from_settings(settings, fallback=default_nlu())
+            return RasaHTTPNLU.from_settings(settings, fallback=builtin)
         except RasaConfigError as exc:
             raise ConfigError(str(exc)) from exc
-    return default_nlu()
+    return builtin
 
 
 def build_services(settings: Settings, *, nlu: NLU | None = None, migrate: bool = False,
                    clock: Callable[[], datetime] | None = None) -> Services:
     """``migrate=True`` applies migrations first (done automatically for SQLite by serve/demo)."""
+    redact.install(settings)  # before the channels start logging their URLs
     if migrate:
         upgrade(settings.database_url)
     db = Database(settings.database_url)

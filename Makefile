@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	  { echo "Careline needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'
 	@touch $(STAMP)
 
 demo: $(STAMP)  ## serve the demo on http://127.0.0.1:8000 (SQLite, shipped flows)

@@ -16,6 +16,7 @@ from nlu.anger_model import load_shipped as load_anger_model
 from nlu.base import IntentScore as Score
 from nlu.base import ParseResult, Sentiment
 from nlu.dataset import DATA_DIR, intent_files, load_training_data
+from nlu.embeddings import EmbeddingIntents, requested
 from nlu.entities import extract
 from nlu.language import detect
 from nlu.rules import RULE_CONFIDENCE, RuleSet
@@ -44,6 +45,9 @@ class BuiltinNLU:
     :class:`classifier.IntentModel`) replace the data directory's training files;
     :meth:`from_examples` is the convenient way to train on any labelled data.
     ``anger=False`` leaves English anger to the lexicon alone (no trained anger model).
+    ``embeddings`` (default: ``CARELINE_NLU_EMBEDDINGS``) blends in the optional sentence
+    embedding classifier (:mod:`nlu.embeddings`; raises :class:`EmbeddingsUnavailable`
+    with the install command when the extra is missing).
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class BuiltinNLU:
         model: classifier.IntentModel | None = None,
         rules: bool = True,
         anger: bool = True,
+        embeddings: bool | None = None,
     ) -> None:
         if not 0.0 <= threshold < 1.0:
             raise ValueError(f"threshold must be in [0, 1), got {threshold!r}")
@@ -72,19 +77,25 @@ class BuiltinNLU:
         self.data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
         keywords = self.data_dir / "keywords.yml"
         self.rules = RuleSet.load(keywords) if rules and keywords.exists() else RuleSet([])
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else classifier.default_cache_dir()
         if model is not None:
             self.model = model
         elif examples is not None:
             # An explicit training set (evaluation splits) is never cached.
             self.model = classifier.train(examples)
         else:
-            self.model = self._load_or_train(
-                Path(cache_dir) if cache_dir is not None else classifier.default_cache_dir(),
-                use_cache,
-            )
+            self.model = self._load_or_train(self._cache_dir, use_cache)
         features.warm_up(self.model.block_names)  # jieba's dictionary now, not at parse 1
         #: English anger beyond the lexicon (nlu/anger_model.py); None without the shipped file.
         self.anger: AngerModel | None = load_anger_model() if anger else None
+        self.fusion: EmbeddingIntents | None = None
+        if embeddings if embeddings is not None else requested():
+            if model is not None:
+                raise ValueError("embeddings need the training examples: use from_examples() "
+                                 "or a data directory instead of model=")
+            training = examples if examples is not None else load_training_data(self.data_dir)
+            self.fusion = EmbeddingIntents.train(training, self.model.classes,
+                                                 cache_dir=self._cache_dir if use_cache else None)
 
     @classmethod
     def from_examples(
@@ -97,6 +108,7 @@ class BuiltinNLU:
         timezone: str | None = None,
         hyperparams: Mapping[str, Any] | None = None,
         weights: Mapping[str, float] | None = None,
+        embeddings: bool = False,
     ) -> BuiltinNLU:
         """The same engine trained on any ``(text, label)`` pairs (e.g. Banking77 train).
 
@@ -105,10 +117,15 @@ class BuiltinNLU:
         default since the shipped rules speak our intents. ``threshold=0`` never answers
         out_of_scope (right for data without an out-of-scope class). ``hyperparams`` and
         ``weights`` override :data:`classifier.HYPERPARAMS` and the feature-block weights.
+        ``embeddings=True`` adds the optional embedding classifier trained on the same pairs.
         Nothing is cached: pass the result's ``model`` to ``BuiltinNLU(model=...)`` to reuse.
         """
         model = classifier.train(examples, hyperparams=hyperparams, weights=weights)
-        return cls(data_dir, timezone, threshold, model=model, rules=rules)
+        engine = cls(data_dir, timezone, threshold, model=model, rules=rules, embeddings=False)
+        if embeddings:
+            engine.fusion = EmbeddingIntents.train(examples, model.classes,
+                                                   cache_dir=classifier.default_cache_dir())
+        return engine
 
     def _load_or_train(self, cache_dir: Path, use_cache: bool) -> classifier.IntentModel:
         key = classifier.cache_key(intent_files(self.data_dir))
@@ -126,6 +143,8 @@ class BuiltinNLU:
     def rank(self, text: str) -> list[Score]:
         """All intents by classifier probability (no rules, no threshold)."""
         probs = self.model.predict_proba(text)
+        if self.fusion is not None:
+            probs = self.fusion.blend(text, probs)
         ranked = sorted(zip(self.model.classes, probs, strict=True), key=lambda kv: -kv[1])
         return [Score(name, p) for name, p in ranked]
 

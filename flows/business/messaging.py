@@ -8,11 +8,13 @@ records a customer's opt-out in ``customers.profile["opted_out"]`` at once.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flows.sections import Problem, SectionRef, register_section
 from storage import repo
@@ -50,6 +52,8 @@ class MessagingConfig:
     opt_out_words: Mapping[str, tuple[str, ...]] | None = None
     opt_in_words: Mapping[str, tuple[str, ...]] | None = None
     texts: Mapping[str, Mapping[str, str]] | None = None
+    #: a customer's region -> IANA time zone, for customers whose profile names none
+    region_timezones: Mapping[str, str] | None = None
 
     def text(self, key: str, lang: str, **values: Any) -> str:
         by_lang = (self.texts or {}).get(key) or DEFAULT_TEXTS[key]
@@ -80,7 +84,8 @@ def config_of(section: Mapping[str, Any] | None) -> MessagingConfig:
         quiet_start=start, quiet_end=end, daily_cap=int(data.get("daily_cap", 2)),
         opt_out_words={k: tuple(v) for k, v in out.items()},
         opt_in_words={k: tuple(v) for k, v in opt_in.items()},
-        texts={**DEFAULT_TEXTS, **dict(data.get("texts") or {})})
+        texts={**DEFAULT_TEXTS, **dict(data.get("texts") or {})},
+        region_timezones=dict(data.get("region_timezones") or {}))
 
 
 _last: tuple[Mapping[str, Any], MessagingConfig] | None = None
@@ -111,6 +116,10 @@ def check_messaging(data: dict[str, Any], ref: SectionRef) -> list[Problem]:
     if both:
         problems.append(Problem(["opt_in_words"], "words both opt out and opt in: "
                                 + ", ".join(sorted(both)), "keep each word in one list"))
+    for region, name in (data.get("region_timezones") or {}).items():
+        if not _known_zone(name):
+            problems.append(Problem(["region_timezones", region], f"unknown time zone '{name}' "
+                                    f"for region '{region}'", _zone_hint(name)))
     for key, text in (data.get("texts") or {}).items():
         allowed = {"ticket_id"} if key == "sla_delay" else set()
         for lang, body in text.items():
@@ -121,6 +130,20 @@ def check_messaging(data: dict[str, Any], ref: SectionRef) -> list[Problem]:
                                         f"unknown placeholder {exc}",
                                         "allowed: " + (", ".join(sorted(allowed)) or "none")))
     return problems
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _zone_hint(name: str) -> str:
+    close = difflib.get_close_matches(name, available_timezones(), n=1, cutoff=0.6)
+    return (f"did you mean '{close[0]}'?" if close
+            else "use an IANA name such as Asia/Shanghai or Europe/London")
 
 
 SECTION = register_section("messaging", schema=Path(__file__).with_name("messaging.schema.json"),

@@ -150,7 +150,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if text.strip() in ("/quit", "/exit"):
             break
-        if text.strip().isdigit() and buttons and 1 <= int(text.strip()) <= len(buttons):
+        if text.strip().isdecimal() and buttons and 1 <= int(text.strip()) <= len(buttons):
             text = buttons[int(text.strip()) - 1]
         count += 1
         result = services.pipeline.handle(InboundMessage(

@@ -10,7 +10,7 @@ MAX_BODY_BYTES = 1024 * 1024
 async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
     """The body, or None once it passes ``limit`` (declared or actual; read no further)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0

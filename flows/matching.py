@@ -53,7 +53,7 @@ def match_choice(choices: Sequence[Choice], text: str, *, allow_index: bool) -> 
     """The choice the text names; a number picks by position; ambiguous -> None."""
     t = normalise(text)
     core = _TRAILING.sub("", t)
-    if allow_index and core.isdigit() and 1 <= int(core) <= len(choices):
+    if allow_index and core.isdecimal() and 1 <= int(core) <= len(choices):
         return choices[int(core) - 1]
     best: tuple[int, Choice] | None = None
     tie = False

@@ -48,7 +48,7 @@ def expand_number(bundle: Bundle, state: dict[str, Any], text: str) -> str:
     """"2" after a reply with buttons means the second button, unless a number is asked for."""
     core = text.strip().rstrip(".。")
     buttons = state.get("last_buttons") or []
-    if not core.isdigit() or not 1 <= int(core) <= len(buttons):
+    if not core.isdecimal() or not 1 <= int(core) <= len(buttons):
         return text
     stack = state.get("stack") or []
     if stack:

@@ -106,7 +106,7 @@ def local_today(now: datetime, tz: str) -> date:
 
 
 def _cn_or_int(token: str) -> int | None:
-    return int(token) if token.isdigit() else parse_cn_number(token)
+    return int(token) if token.isdecimal() else parse_cn_number(token)
 
 
 def _areas(text: str) -> Iterator[Candidate]:
@@ -132,7 +132,7 @@ def _rooms(text: str) -> Iterator[Candidate]:
             yield "rooms", 1, m.start(), m.end()
             continue
         token = m["n"].lower()
-        count = int(token) if token.isdigit() else EN_NUMBERS[token]
+        count = int(token) if token.isdecimal() else EN_NUMBERS[token]
         start = m.start()
         if start and text[start - 1] == "-" and (start < 2 or not text[start - 2].isalnum()):
             # "-3 rooms": a minus sign, not a range ("2-3 rooms"); reported as typed, the

@@ -71,7 +71,7 @@ def find_floors(text: str) -> Iterator[Candidate]:
     if "楼" in text or "层" in text or "樓" in text or "層" in text:
         for m in _ZH_FLOOR.finditer(text):
             n = m["n"]
-            value = int(n) if n.isdigit() else parse_cn_number(n)
+            value = int(n) if n.isdecimal() else parse_cn_number(n)
             if value is None or not 0 < value <= _MAX_FLOOR:
                 continue
             if m["ceng"] and not (n.isdigit() or m["di"] or m["neg"]) and value > 10:

@@ -89,7 +89,7 @@ _SAFE_BEFORE = re.compile(r"\b(?:the|my|our|his|her|their|this|that|a|an|heavy|b
 def _zh_count(token: str | None) -> int | None:
     if token is None:
         return None
-    return int(token) if token.isdigit() else parse_cn_number(token)
+    return int(token) if token.isdecimal() else parse_cn_number(token)
 
 
 def find_items(text: str) -> Iterator[Candidate]:
@@ -119,7 +119,7 @@ def _en_items(text: str) -> Iterator[Candidate]:
             before = _SAFE_BEFORE.search(text, max(0, m.start("w") - 8), m.start("w"))
             if before is None:
                 continue  # "is it safe", "safe with you"
-        count = int(count_word) if count_word.isdigit() else _EN_COUNTS.get(count_word, 1)
+        count = int(count_word) if count_word.isdecimal() else _EN_COUNTS.get(count_word, 1)
         if 0 < count <= 99:
             yield "item", {"item": _EN_ID[word], "count": count}, m.start(), m.end()
 

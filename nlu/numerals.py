@@ -123,15 +123,15 @@ def parse_amount(text: str) -> float | None:
     if not token:
         return None
     head = token.rstrip("0123456789.")
-    if head != token and head and head[-1] in AMOUNT_SUFFIX and head[:-1].replace(".", "", 1).isdigit():
+    if head != token and head and head[-1] in AMOUNT_SUFFIX and head[:-1].replace(".", "", 1).isdecimal():
         # 1万5 / 3千5: a trailing digit after the multiplier, spoken shorthand (15000, 3500).
         tail = token[len(head):]
-        if not tail.isdigit() or len(tail) != 1:
+        if not tail.isdecimal() or len(tail) != 1:
             return None
         unit = AMOUNT_SUFFIX[head[-1]]
         return finite(float(head[:-1]) * unit + int(tail) * unit / 10)
-    if token[-1] in AMOUNT_SUFFIX and token[:-1].replace(".", "", 1).isdigit():
+    if token[-1] in AMOUNT_SUFFIX and token[:-1].replace(".", "", 1).isdecimal():
         return finite(float(token[:-1]) * AMOUNT_SUFFIX[token[-1]])
-    if token.replace(".", "", 1).isdigit():
+    if token.replace(".", "", 1).isdecimal():
         return finite(token)
     return finite(parse_cn_number(token))

@@ -130,7 +130,7 @@ _EN_SMALL = {
 
 
 def _num(token: str) -> int | None:
-    if token.isdigit():
+    if token.isdecimal():
         return int(token)
     if token.lower() in _EN_SMALL:
         return _EN_SMALL[token.lower()]
@@ -238,7 +238,7 @@ def _weekdays(text: str, today: date) -> Iterator[Candidate]:
         pre = m["pre"] or ""
         if pre.startswith("上"):
             continue  # last week: never a booking date
-        wd = 5 if m["d"] == "末" else (int(m["d"]) - 1 if m["d"].isdigit() else _WEEKDAY_ZH[m["d"]])
+        wd = 5 if m["d"] == "末" else (int(m["d"]) - 1 if m["d"].isdecimal() else _WEEKDAY_ZH[m["d"]])
         yield "date", _weekday(today, wd, pre.count("下")).isoformat(), m.start(), m.end()
     lower = text.lower()
     en_week = any(stem in lower for stem in ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekend"))

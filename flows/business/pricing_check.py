@@ -31,7 +31,7 @@ def _where(path: Sequence[Any]) -> str:
 
 def _key(k: str) -> Any:
     """Unquoted YAML numbers are int keys in the document: look lines up with the int."""
-    return int(k) if k.isdigit() else k
+    return int(k) if k.isdecimal() else k
 
 
 def check_pricing(data: dict[str, Any], ref: SectionRef) -> list[Problem]:

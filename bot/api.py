@@ -16,6 +16,7 @@ from bot import metrics
 from bot.channels.base import InboundMessage
 from bot.services import Services
 from storage import repo
+from storage.types import MAX_ID
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: Bodies above this are refused outright (422); up to it, long text gets a polite reply.
@@ -107,7 +108,7 @@ class InboxResponse(BaseModel):
 
 @router.get("/api/chat/inbox", response_model=InboxResponse, tags=["chat"])
 def chat_inbox(request: Request, user: str = Query(min_length=1, max_length=128),
-               after: int = Query(0, ge=0)) -> dict[str, object]:
+               after: int = Query(0, ge=0, le=MAX_ID)) -> dict[str, object]:
     """Messages the bot sent this web customer on its own (survey invitations, ticket updates,
     reminders) after message ``after``; the chat page polls it."""
     from storage.outbox import web_inbox

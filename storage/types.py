@@ -15,6 +15,9 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 #: 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: The largest id either database can hold (BIGINT / SQLite INTEGER): an id from a request
+#: beyond it names nothing and must be refused before it reaches a query (it overflows there).
+MAX_ID = 2**63 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -144,7 +144,33 @@ def test_telegram_updates_through_the_pipeline(app: tuple[TestClient, ErrorLog],
     _no_500(response, errors)
 
 
+@pytest.mark.parametrize("lookalike", ["¹", "①", "1²", "٣", "３", "½"])
+def test_number_lookalikes_while_buttons_are_shown(app: tuple[TestClient, ErrorLog],
+                                                   lookalike: str) -> None:
+    """'¹'.isdigit() is true but int('¹') fails: picking a button by number crashed the turn."""
+    client, errors = app
+    user = f"lookalike-{ord(lookalike[-1])}"
+    first = client.post("/api/chat", json={"user": user, "text": "你好"})
+    assert first.json()["replies"][-1]["buttons"]  # the menu is on screen
+    r = client.post("/api/chat", json={"user": user, "text": lookalike})
+    _no_500(r, errors)
+    assert r.status_code == 200 and r.json()["replies"]
+    hello = text_xml("你好", msg_id=10_000 + ord(lookalike[-1]), openid=user)
+    _no_500(client.post("/webhooks/wechat", content=hello, params=signed(WX_TOKEN)), errors)
+    body = text_xml(lookalike, msg_id=20_000 + ord(lookalike[-1]), openid=user)
+    _no_500(client.post("/webhooks/wechat", content=body, params=signed(WX_TOKEN)), errors)
+
+
+def test_an_inbox_position_beyond_64_bits_is_refused_not_overflowed(
+        app: tuple[TestClient, ErrorLog]) -> None:
+    client, errors = app
+    r = client.get("/api/chat/inbox", params={"user": "u", "after": 2**63})
+    _no_500(r, errors)
+    assert r.status_code == 422 and "after" in r.json()["message"]
+
+
 @given(hostile_text, st.integers(1, 2**63))
+@example("¹", 424242)
 def test_wechat_texts_through_the_pipeline(app: tuple[TestClient, ErrorLog], text: str,
                                            msg_id: int) -> None:
     client, errors = app

@@ -174,3 +174,17 @@ def test_a_session_ends_for_every_route_at_logout_and_expiry(console: Console) -
             assert client.request(method, _concrete(path), json={}, headers=csrf).status_code == 401
     finally:
         console.clock.advance(hours=-12, seconds=-1)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/api/console/audit?before=99999999999999999999", None),
+    ("GET", "/api/console/scripts/core.yml/versions/99999999999999999999", None),
+    ("POST", "/api/console/scripts/core.yml/rollback", {"version_id": 2**64}),
+    ("GET", "/api/console/stream?last_event_id=99999999999999999999", None),
+])
+def test_ids_beyond_64_bits_are_refused_before_any_query(console: Console, method: str, path: str,
+                                                         body: Any) -> None:
+    """Found by schemathesis: SQLite raised OverflowError on such ids (a 500)."""
+    admin, csrf = console.as_user("ada")
+    r = admin.request(method, path, json=body, headers=csrf)
+    assert r.status_code == 422, r.text

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.console import audit, auth
@@ -15,6 +16,7 @@ from bot.console import scripts_store as store
 from bot.console.deps import ApiError, iso, now_of, services
 from bot.console.roles import Admin
 from flows.loader import fingerprint
+from storage.types import MAX_ID
 
 router = APIRouter(tags=["console admin"])
 
@@ -30,7 +32,7 @@ class SaveBody(CheckBody):
 
 class RollbackBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version_id: int = Field(ge=1)
+    version_id: int = Field(ge=1, le=MAX_ID)
     comment: str | None = Field(None, max_length=500)
 
 
@@ -72,7 +74,7 @@ def get_script(name: str, request: Request, _: Admin) -> dict[str, Any]:
 
 
 @router.get("/scripts/{name}/versions/{version_id}")
-def get_version(name: str, version_id: int, request: Request,
+def get_version(name: str, version_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request,
                 _: Admin) -> dict[str, Any]:
     path = _path(request, name)
     with services(request).db.read() as s:

@@ -13,6 +13,7 @@ from bot.console.deps import ApiError, now_of, services
 from bot.console.roles import Admin
 from storage.conn import Tx, conn_of
 from storage.models_console import ConsoleUser
+from storage.types import MAX_ID
 
 router = APIRouter(tags=["console admin"])
 Role = Literal["agent", "supervisor", "admin"]
@@ -101,7 +102,7 @@ def change_user(username: str, body: UserPatch, request: Request,
 
 @router.get("/audit")
 def audit_log(request: Request, _: Admin, limit: int = Query(100, ge=1, le=1000),
-              before: int | None = Query(None, ge=1), actor: str | None = None,
+              before: int | None = Query(None, ge=1, le=MAX_ID), actor: str | None = None,
               action: str | None = None) -> dict[str, Any]:
     """Newest first; page with ``before`` = the smallest id seen."""
     with services(request).db.read() as s:

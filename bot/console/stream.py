@@ -35,6 +35,7 @@ from bot.console.deps import iso, now_of, services
 from bot.console.roles import CurrentUser
 from storage.db import Database
 from storage.models import Conversation, ConversationEvent
+from storage.types import MAX_ID
 
 router = APIRouter(tags=["console"])
 POLL_SECONDS = 0.1
@@ -200,10 +201,11 @@ def _still_valid(db: Database, token: str, now: Any) -> bool:
 
 @router.get("/stream")
 async def stream(request: Request, who: CurrentUser,
-                 last_event_id: int | None = Query(None, ge=0)) -> StreamingResponse:
+                 last_event_id: int | None = Query(None, ge=0, le=MAX_ID)) -> StreamingResponse:
     """Live console updates (SSE); see the module docstring for the payloads."""
     header = request.headers.get("last-event-id", "")
-    after = int(header) if header.isdigit() else last_event_id
+    after = (int(header) if header.isascii() and header.isdigit() and int(header) <= MAX_ID
+             else last_event_id)
     return StreamingResponse(_events(request, who, after), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -1,0 +1,202 @@
+"""The supervisor dashboard in a real headless Chromium, against a live server on a demo
+database: the charts really draw (SVG geometry and the pixels of a screenshot), numbers
+drill down to conversations, filters travel in the URL, agents are turned away."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+from pydantic import SecretStr
+
+from .png_pixels import near, summary
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CARELINE_REQUIRE_BROWSER"),
+    reason="no Chromium found (Debian package 'chromium'; .ci/run installs it)")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+PASSWORD = "correct horse battery"
+USERS = {"sup": "supervisor", "wei": "agent"}
+TEAL, RED = "#0f766e", "#be123c"  # the first chart colour; pain points
+PAGE_ERRORS: dict[int, list[str]] = {}  # uncaught script errors per page
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, nlu: Any) -> Iterator[str]:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.console.auth import create_user
+    from bot.demo_data import seed
+    from bot.services import build_services
+    from bot.settings import Settings
+    from storage.types import utcnow
+
+    path = tmp_path_factory.mktemp("dashboard") / "careline.db"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(database_url=f"sqlite:///{path}", hot_reload=False,
+                        secret_key=SecretStr("dashboard-browser-test-secret"))
+    services = build_services(settings, nlu=nlu)
+    seed(services.db, tz=settings.tz)
+    with services.db.transaction() as conn:
+        for name, role in USERS.items():
+            create_user(conn, name, PASSWORD, role, now=utcnow(), display_name=name.capitalize())
+    app = create_app(settings, services)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)  # waiting for start-up, not timing anything
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        services.close()
+
+
+@pytest.fixture(scope="module")
+def browser(live: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None, "Chromium is required here (CARELINE_REQUIRE_BROWSER is set)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})
+    context.add_init_script("localStorage.setItem('careline.console.lang', 'en')")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    pg.on("pageerror", lambda exc: PAGE_ERRORS.setdefault(id(pg), []).append(str(exc)))
+    failed_before = request.session.testsfailed
+    yield pg
+    if request.session.testsfailed > failed_before:
+        shot = Path("/tmp") / f"dashboard-{request.node.name}.png"
+        pg.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}")
+    context.close()
+
+
+def login(page: Any, live: str, username: str) -> None:
+    page.goto(f"{live}/console")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector(f"#whoami:has-text('{username.capitalize()}')")
+
+
+def open_dashboard(page: Any, live: str, query: str = "") -> None:
+    login(page, live, "sup")
+    page.click("#nav a[data-route='dashboard']")
+    if query:
+        page.goto(f"{live}/console#/dashboard?{query}")
+    page.wait_for_selector("#tiles .tile")
+
+
+def test_tiles_and_charts_really_draw(page: Any, live: str) -> None:
+    open_dashboard(page, live)
+    tiles = page.locator("#tiles .tile")
+    assert tiles.count() == 16
+    assert page.locator("#tiles .tile.rag-green").count() >= 1
+    assert page.locator("#tiles .tile.rag-red, #tiles .tile.rag-amber").count() >= 1
+    csat = page.locator(".tile[data-metric='csat']")
+    assert "vs the previous 7 days" in csat.inner_text() and "target: ≥4.50 green" in csat.inner_text()
+    assert page.is_visible("#demo-banner") and "DEMO DATA" in page.inner_text("#demo-banner")
+    page.wait_for_selector("#voice #pain-points li")
+
+    charts = page.locator("#trends svg.line-chart")
+    assert charts.count() == 6
+    for i in range(charts.count()):  # each line has real extent on the page
+        box = charts.nth(i).locator("path.series").first.bounding_box()
+        assert box is not None and box["width"] > 150, i
+    tall = [page.locator("#trend-bot path.series").nth(k).bounding_box() for k in range(3)]
+    assert all(b is not None and b["height"] > 2 for b in tall)
+    assert page.locator("#trend-satisfaction circle.point").count() >= 10
+
+    total, colours = summary(page.locator("#trend-satisfaction").screenshot())
+    teal = sum(n for c, n in colours.items() if near(c, TEAL))
+    assert teal > 300, f"only {teal} chart-coloured pixels of {total}"
+    assert len(colours) > 20 and colours.most_common(1)[0][1] < total * 0.97  # not blank
+    total, colours = summary(page.locator("#complaints-by-topic").screenshot())
+    assert sum(n for c, n in colours.items() if near(c, RED)) > 200
+    assert PAGE_ERRORS.get(id(page), []) == []
+
+
+def test_a_number_drills_down_to_its_conversation(page: Any, live: str) -> None:
+    open_dashboard(page, live, "period=30d")
+    page.locator(".tile[data-metric='handoff_pct'] .tile-value").click()
+    rows = page.locator("#drill-table tr.drill-row")
+    rows.first.wait_for()
+    assert "Conversations behind: Handoff rate" in page.inner_text("#drill-title")
+    assert "handoff" in rows.first.inner_text()
+    rows.first.locator("a").click()
+    page.wait_for_url("**/console#/c/c_demo*")
+    page.locator(".bubble.customer").first.wait_for()
+    assert page.locator(".bubble.customer").count() >= 1
+    assert PAGE_ERRORS.get(id(page), []) == []
+
+
+def test_the_region_service_table_flags_drops_and_opens_the_answers(page: Any, live: str) -> None:
+    open_dashboard(page, live, "period=30d")
+    cells = page.locator("#matrix td.cell")
+    assert cells.count() >= 8
+    flagged = page.locator("#matrix td.cell.alert")
+    target = flagged.first if flagged.count() else cells.first
+    region = target.get_attribute("data-region")
+    target.locator("button").click()
+    page.locator("#drill-table tr.drill-row").first.wait_for()
+    assert region in page.inner_text("#drill-title")
+    assert "CSAT" in page.inner_text("#drill-table")
+
+
+def test_filters_are_kept_in_the_url_and_bad_ones_are_explained(page: Any, live: str) -> None:
+    open_dashboard(page, live)
+    before = page.inner_text(".tile[data-metric='containment_pct'] .small")
+    page.select_option("#f-channel", "web")
+    # fewer contacts on one channel: the tile is drawn again with a smaller basis
+    expect(page.locator(".tile[data-metric='containment_pct'] .small")).not_to_have_text(before)
+    assert "channel=web" in page.evaluate("location.hash")
+    assert page.locator("#f-channel").input_value() == "web"
+    assert "n/a" in page.inner_text(".tile[data-metric='redemption_pct']")  # points have no channel
+    page.goto(f"{live}/console#/dashboard?region={quote('Atlantis')}")
+    page.wait_for_selector("#dash-status.error")
+    assert "unknown region 'Atlantis'" in page.inner_text("#dash-status")
+
+
+def test_chinese_labels(page: Any, live: str) -> None:
+    open_dashboard(page, live)
+    page.click("#lang")
+    page.wait_for_selector("#nav a[data-route='dashboard']:has-text('数据看板')")
+    page.wait_for_selector(".tile[data-metric='csat'] h3:has-text('满意度 CSAT')")
+    assert "对比前 7 天" in page.inner_text(".tile[data-metric='csat']")
+    assert "演示数据" in page.inner_text("#demo-banner")
+
+
+def test_an_agent_is_turned_away(page: Any, live: str) -> None:
+    login(page, live, "wei")
+    assert not page.is_visible("#nav a[data-route='dashboard']")
+    page.goto(f"{live}/console#/dashboard")
+    page.wait_for_selector("#forbidden")
+    assert "403" in page.inner_text("#forbidden")
+    assert page.request.get(f"{live}/api/console/dashboard").status == 403

@@ -15,18 +15,23 @@ from collections.abc import Iterable
 
 from scheduler.dispatcher import Sender, dispatch_due
 from scheduler.ratelimit import limiter_for
+from scheduler.sender_lock import SenderLock
 from storage.db import Database
 from storage.outbox import next_due
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+#: How often the one process sending on a globally limited channel looks for rows that the
+#: other processes queued (their replies wake only their own delivery worker).
+LEADER_POLL = 0.25
 
 
 class DeliveryWorker:
     """``lanes``: senders per channel that has no platform-wide rate limit (each takes the
     customers with ``customer_id % lanes == i``, so one customer's messages stay in order),
     so one slow platform call does not hold up the rest of the channel's rows. A channel
-    with a global limit (Telegram) always has one sender."""
+    with a global limit (Telegram) always has one sender, and across processes (several
+    ``serve`` workers) only the one holding its SenderLock sends."""
 
     def __init__(self, db: Database, send: Sender, channels: Iterable[str], *,
                  idle_wait: float = 1.0, lanes: int = 4, min_pause: float = 0.1) -> None:
@@ -64,16 +69,23 @@ class DeliveryWorker:
 
     def _run(self, channel: str, wake: threading.Event, lane: tuple[int, int] | None) -> None:
         limiter = limiter_for(channel)
+        # A platform-wide limit is counted in this process: only one process sends at a time.
+        lock = SenderLock(self.db, channel) if limiter is not None else None
         while not self._stop.is_set():
             wake.clear()
             wait = self.idle_wait
             try:
-                dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
-                             sleep=self._pause, lane=lane)
-                wait = self._until_next(channel, lane)
+                if lock is None or lock.held():
+                    dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
+                                 sleep=self._pause, lane=lane)
+                    wait = self._until_next(channel, lane)
+                    if lock is not None:  # other processes' new rows do not wake this one
+                        wait = min(wait, LEADER_POLL)
             except Exception:  # the database may be briefly away; never let the thread die
                 log.exception("delivery on %s failed; retrying", channel)
             wake.wait(wait)
+        if lock is not None:
+            lock.release()
 
     def _until_next(self, channel: str, lane: tuple[int, int] | None) -> float:
         with self.db.read() as s:

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench bench-channels bench-nlu bench-load bench-faults clean
+.PHONY: demo test check lint typecheck bench bench-channels bench-nlu bench-dashboard bench-load bench-faults clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -36,6 +36,9 @@ bench-channels: $(STAMP)  ## Telegram delivery backlog under its limits (~6 min)
 
 bench-nlu: $(STAMP)  ## NLU accuracy (own, Banking77, waimai, GoEmotions), latency and memory
 	$(BIN)/python -m bench.nlu $(BENCH_ARGS)
+
+bench-dashboard: $(STAMP)  ## dashboard queries over 1 000 000 events vs 500 ms, SQLite and PostgreSQL (~10 min)
+	$(BIN)/python -m bench.dashboard $(BENCH_ARGS)
 
 bench-load: $(STAMP)  ## customers on both webhooks of `careline serve --workers 2` (PostgreSQL): throughput, latency, exactly-once check
 	$(BIN)/python -m bench.load $(BENCH_ARGS)

@@ -4,8 +4,8 @@ Both engines get the same held-out examples; the report gives accuracy, macro-F1
 latency p50/p99 for each (Rasa's over HTTP, as Careline would call it) and the ratios.
 
 Splits (``--split``):
-  own        our shipped data, stratified 80/20 (``nlu.evaluate.holdout_split``, seed 0); the
-             built-in engine is trained on the 80 %
+  own        our shipped data, 80/20 per language and intent with near-duplicates kept on
+             one side (``nlu.train.own_split``, seed 0); the built-in engine is trained on the 80 %
   banking77  BANKING77 test from ``$CARELINE_EVALDATA_DIR`` or ``../shared/evaldata``, the
              built-in trained on its train.csv (no keyword rules, no out-of-scope threshold);
              skipped with a note when the files are absent
@@ -86,10 +86,10 @@ def measure(nlu: NLU, test: Pairs) -> Score:
 
 
 def own_split() -> tuple[Pairs, Pairs]:
-    from nlu.dataset import DATA_DIR, load_training_data
-    from nlu.evaluate import holdout_split
+    from nlu.train import own_split as split
 
-    return holdout_split(load_training_data(DATA_DIR), 0.2, seed=0)
+    train, tests, _ = split(seed=0)
+    return train, [pair for lang in sorted(tests) for pair in tests[lang]]
 
 
 def banking77_dir() -> Path:

@@ -19,9 +19,10 @@ from nlu.train import evaluate_goemotions, evaluate_own, evaluate_waimai, own_sp
 
 #: The issue's target for the held-out split of our own data, per language.
 OWN_TARGET = 0.95
-#: What the suite enforces: the level reached (0.90-0.91 at seed 0, see the NLU report), less
-#: a margin for data edits. A drop below it means the data or the features got worse.
-OWN_FLOOR = 0.88
+#: What the suite enforces: the level reached with near-duplicates kept on one side of the
+#: split (0.914 / 0.914 at seed 0, bench/README.md), less a margin for data edits. A drop below
+#: it means the data or the features got worse.
+OWN_FLOOR = 0.90
 
 BANKING = {
     "card_arrival": ["where is my card", "my card has not arrived yet", "card still not here",
@@ -174,7 +175,7 @@ def test_own_split_is_stratified_fixed_and_disjoint():
 
 
 def test_own_data_held_out_accuracy_per_language():
-    result = evaluate_own(seed=0)
+    result = evaluate_own(seed=0, embeddings=False)
     accuracy = {lang: report.accuracy for lang, report in result.per_lang.items()}
     assert all(a >= OWN_FLOOR for a in accuracy.values()), accuracy
     assert OWN_FLOOR <= OWN_TARGET

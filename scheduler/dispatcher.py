@@ -102,20 +102,30 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
         if not claimed:
             return report
         report.claimed += len(claimed)
-        with recorder(db, claimed[0].claim_token) as record:
-            for row in to_send:
-                later = _wait_turn(limiter, row, sleep) if limiter is not None else None
-                if later is not None:  # recorded at once, like a send: see outbox_claims
-                    outcome = RowOutcome("pending", due_at=later, give_back=True)
-                    report.deferred += 1
-                else:
-                    outcome = _deliver_one(send, report, row, now or utcnow())
-                if not record(row.id, outcome):
-                    log.warning("outbox row %s was recovered while this dispatcher still held "
-                                "it; stopping the batch", row.id)
-                    return report
+        if to_send and not _send_batch(db, send, to_send, report, now, limiter, sleep):
+            return report
         if len(claimed) < batch:
             return report
+
+
+def _send_batch(db: Database, send: Sender, rows: list[Claimed], report: DispatchReport,
+                now: datetime | None, limiter: RateLimiter | None,
+                sleep: Callable[[float], None]) -> bool:
+    """Send a claimed batch in claim order, recording each row before the next is sent;
+    False when the batch was taken back by ``recover`` (this dispatcher stalled too long)."""
+    with recorder(db, rows[0].claim_token) as record:
+        for row in rows:
+            later = _wait_turn(limiter, row, sleep) if limiter is not None else None
+            if later is not None:  # recorded at once, like a send: see outbox_claims
+                outcome = RowOutcome("pending", due_at=later, give_back=True)
+                report.deferred += 1
+            else:
+                outcome = _deliver_one(send, report, row, now or utcnow())
+            if not record(row.id, outcome):
+                log.warning("outbox row %s was recovered while this dispatcher still held it; "
+                            "stopping the batch", row.id)
+                return False
+    return True
 
 
 def _screen(s: Session, screen: Screen | None, claimed: list[Claimed], at: datetime,

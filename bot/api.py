@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import re
 import time
 import uuid
 from pathlib import Path
@@ -62,9 +66,28 @@ def index() -> RedirectResponse:
     return RedirectResponse("/chat")
 
 
+def _inline_hashes(html: str, tag: str) -> str:
+    """CSP source list allowing exactly the page's own inline <tag> blocks (by SHA-256)."""
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", html, flags=re.S)
+    return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
+                    for b in blocks)
+
+
+@functools.cache
+def chat_csp() -> str:
+    """The chat page's policy: its own inline script and style (pinned by hash), API calls to
+    this origin, nothing else — a message that ever became HTML could not run or load anything.
+    Framing stays allowed: businesses embed the web chat in their own site."""
+    html = (STATIC / "chat.html").read_text(encoding="utf-8")
+    return (f"default-src 'none'; script-src {_inline_hashes(html, 'script')}; "
+            f"style-src {_inline_hashes(html, 'style')}; connect-src 'self'; img-src 'self' data:; "
+            "base-uri 'none'; form-action 'none'; object-src 'none'")
+
+
 @router.get("/chat", include_in_schema=False)
 def chat_page() -> FileResponse:
-    return FileResponse(STATIC / "chat.html", media_type="text/html; charset=utf-8")
+    return FileResponse(STATIC / "chat.html", media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": chat_csp(), "Cache-Control": "no-cache"})
 
 
 _WEB_IN = metrics.MESSAGES_IN.labels("web")

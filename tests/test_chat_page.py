@@ -68,13 +68,13 @@ def test_quote_by_typing_and_tapping(page: Any) -> None:
     page.wait_for_selector(".msg.bot")
     assert bot_texts(page)[0].startswith("您好！我是 Careline 客服小助手")
     page.click(".chip >> text=获取报价")
-    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 2")
+    page.locator(".msg.bot").nth(1).wait_for()  # (no wait_for_function: the page's CSP forbids eval)
     assert bot_texts(page)[-1] == "请问您需要哪项服务？"
     page.click(".chip >> text=搬家")
-    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 3")
+    page.locator(".msg.bot").nth(2).wait_for()  # (no wait_for_function: the page's CSP forbids eval)
     page.fill("#input", "两室一厅，下周六，1楼，大概8公里，有一台冰箱")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 5")
+    page.locator(".msg.bot").nth(4).wait_for()  # (no wait_for_function: the page's CSP forbids eval)
     quote, book_it = bot_texts(page)[-2:]
     assert "合计" in quote and book_it == "需要为您预约吗？"
     assert [c.inner_text() for c in page.query_selector_all(".chip")] == ["预约", "改一下", "不用了"]

@@ -188,3 +188,47 @@ def test_ids_beyond_64_bits_are_refused_before_any_query(console: Console, metho
     admin, csrf = console.as_user("ada")
     r = admin.request(method, path, json=body, headers=csrf)
     assert r.status_code == 422, r.text
+
+
+# -- security headers ----------------------------------------------------------------------
+
+ANY_RESPONSE = [("GET", "/chat"), ("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/api/chat"),
+                ("POST", "/model/parse"), ("POST", "/webhooks/telegram"), ("GET", "/webhooks/wechat"),
+                ("GET", "/console"), ("GET", "/api/console/me"), ("POST", "/api/console/login"),
+                ("GET", "/no-such-page")]
+
+
+def test_every_response_forbids_sniffing_and_referrers(console: Console) -> None:
+    for method, path in ANY_RESPONSE:
+        r = console.client.request(method, path, json={})
+        assert r.headers.get("x-content-type-options") == "nosniff", (method, path)
+        assert r.headers.get("referrer-policy") == "no-referrer", (method, path)
+
+
+def test_console_responses_carry_a_strict_policy_even_on_errors(console: Console) -> None:
+    for method, path in [(m, _concrete(p)) for m, p in _guarded(console)] + [("GET", "/console")]:
+        r = console.client.request(method, path, json={})
+        csp = r.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "unsafe" not in csp, (method, path)
+        assert "frame-ancestors 'none'" in csp and r.headers["x-frame-options"] == "DENY", path
+
+
+def test_the_chat_page_allows_only_its_own_inline_code(console: Console) -> None:
+    import base64
+    import hashlib
+
+    r = console.client.get("/chat")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "unsafe" not in csp and "connect-src 'self'" in csp
+    script = r.text.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp  # the page's script, pinned by its hash
+
+
+def test_the_session_cookie_is_secure_over_https(console: Console) -> None:
+    from .console_support import PASSWORDS
+
+    https = TestClient(console.client.app, base_url="https://careline.example")
+    r = https.post("/api/console/login", json={"username": "ann", "password": PASSWORDS["ann"]})
+    cookie = r.headers["set-cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie

@@ -2,7 +2,8 @@
 
 ``GET /console`` serves bot/static/console/index.html (the single-page console; it logs in
 through the JSON API); its assets are under ``/console/static/``. Console responses carry a
-Content-Security-Policy without inline scripts, no framing, no referrer, no sniffing.
+Content-Security-Policy without inline scripts, no framing, no referrer, no sniffing; every
+other response gets no-sniff and no-referrer (the chat page sets its own CSP).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
            (b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")]
 PREFIXES = ("/console", "/api/console")
+#: Every other response (web chat, webhooks, NLU, health): no MIME sniffing, no referrer.
+BASELINE = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
 
 router = APIRouter()
 
@@ -45,16 +48,16 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not path.startswith(PREFIXES):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = HEADERS if scope.get("path", "").startswith(PREFIXES) else BASELINE
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message = {**message, "headers": [*message.get("headers", []),
-                                                  *(h for h in HEADERS if h[0] not in names)]}
+                                                  *(h for h in extra if h[0] not in names)]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

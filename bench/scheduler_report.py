@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+_LEVELS = " ▁▂▃▄▅▆▇█"
+TARGET_S = 2.0
+
+
+def sparkline(values: list[float], top: float = TARGET_S) -> str:
+    """One cell per value, 0..``top`` in eight steps; ``▲`` above ``top``, ``?`` missing."""
+    cells = []
+    for v in values:
+        if v is None or math.isnan(v):
+            cells.append("?")
+        elif v > top:
+            cells.append("▲")
+        else:
+            cells.append(_LEVELS[max(1, round(v / top * 8))])
+    return "".join(cells)
 
 
 def report(r: dict[str, Any]) -> None:
@@ -17,6 +34,9 @@ def report(r: dict[str, Any]) -> None:
     print(f"lateness at {late['rate_per_s']:.0f}/s over {late['messages']:,} messages "
           f"({late['delivered']:,} delivered): p50 {f(late['p50_s'], ' s')}, "
           f"p99 {f(late['p99_s'], ' s')} (target <= 2 s), max {f(late['max_s'], ' s')}")
+    if late.get("p99_by_second"):
+        print(f"  p99 per second of due time |{sparkline(late['p99_by_second'])}| "
+              f"(full cell = the {TARGET_S:.0f} s target, ▲ above it; flat = keeping up)")
     print(f"scheduler peak RSS while dispatching: {f(r['scheduler_peak_rss_mib'], ' MiB')} "
           "(target <= 300 MiB)")
     for k in r["kill"]:

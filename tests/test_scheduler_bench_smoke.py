@@ -25,10 +25,11 @@ def test_scheduler_bench_quick_sqlite(tmp_path: Path) -> None:
         cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     for line in ("create 2,000 scheduled rows", "start to first dispatch", "lateness at",
-                 "peak RSS", "kill -9 mid-dispatch", "APScheduler, one job per message"):
+                 "p99 per second of due time |", "peak RSS", "kill -9 mid-dispatch", "APScheduler, one job per message"):
         assert line in done.stdout, line
     [result] = json.loads(out_json.read_text())
     assert result["lateness"]["delivered"] == result["lateness"]["messages"]
+    assert len(result["lateness"]["p99_by_second"]) == 2  # --quick: 2 s of due messages
     for kill in result["kill"]:
         assert kill["lost_and_not_marked_failed"] == 0
         assert kill["delivered_unique"] + kill["lost"] == kill["rows"]

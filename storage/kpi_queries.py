@@ -21,7 +21,7 @@ the metric is "not available for this filter", never silently unfiltered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -123,21 +123,35 @@ SURVEY_SUMS = ("csat_n", "csat_sum", "satisfied", "nps_n", "promoters", "detract
                "ces_sum")
 
 
-def _survey_base() -> tuple[Select[Any], dict[str, Any]]:
-    r, b, cu, cv = SurveyResponse, Booking, Customer, Conversation
+def joined(table: Any, needed: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
+    """``SELECT … FROM table`` (surveys, tickets, bookings) joined only to what the needed
+    dimensions read — an unfiltered dashboard joins nothing — and those dimensions'
+    expressions (see the module docstring)."""
+    want = set(needed)
+    b, cu, cv = Booking, Customer, Conversation
+    stmt = select().select_from(table)
+    own_booking = table is Booking
+    if want & {"region", "tier"}:
+        stmt = stmt.join(cu, cu.id == table.customer_id)
+    if want & {"region", "service"} and not own_booking:
+        stmt = stmt.outerjoin(b, b.id == table.booking_id)
+    if "channel" in want:
+        stmt = stmt.outerjoin(cv, cv.id == table.conversation_id)
     exprs = {"region": func.coalesce(b.region, cu.region, ""),
-             "service": func.coalesce(b.service, ""), "tier": func.coalesce(cu.tier, ""),
-             "channel": func.coalesce(cv.channel, "")}
-    base = (select().select_from(r).join(cu, cu.id == r.customer_id)
-            .outerjoin(b, b.id == r.booking_id).outerjoin(cv, cv.id == r.conversation_id))
-    return base, exprs
+             "service": b.service if own_booking else func.coalesce(b.service, ""),
+             "tier": func.coalesce(cu.tier, ""), "channel": func.coalesce(cv.channel, "")}
+    return stmt, {k: v for k, v in exprs.items() if k in want}
+
+
+def needs(dims: Dims, by: Sequence[str] = ()) -> set[str]:
+    return {k for k, _ in dims.items()} | (set(by) & set(DIMENSIONS))
 
 
 def surveys(tx: Tx, bounds: Bounds, dims: Dims, by: Sequence[str] = ()
             ) -> dict[Key, dict[str, float]] | None:
     """CSAT, NPS and CES sums per bucket (and ``by``); answers dated by when they were given."""
     r = SurveyResponse
-    base, exprs = _survey_base()
+    base, exprs = joined(r, needs(dims, by))
     groups = [bucket_case(r.created_at, bounds.instants), *(exprs[b] for b in by)]
     one = literal(1)
     stmt = base.add_columns(
@@ -159,16 +173,6 @@ TICKET_SUMS = ("tickets", "complaints", "resolved_once", "one_pass", "sla_met", 
 RESOLVED_SUMS = ("resolved", "resolution_s")
 
 
-def _ticket_base() -> tuple[Select[Any], dict[str, Any]]:
-    t, b, cu, cv = Ticket, Booking, Customer, Conversation
-    exprs = {"region": func.coalesce(b.region, cu.region, ""),
-             "service": func.coalesce(b.service, ""), "tier": func.coalesce(cu.tier, ""),
-             "channel": func.coalesce(cv.channel, "")}
-    base = (select().select_from(t).join(cu, cu.id == t.customer_id)
-            .outerjoin(b, b.id == t.booking_id).outerjoin(cv, cv.id == t.conversation_id))
-    return base, exprs
-
-
 def sla_conditions(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """(met, missed) for a ticket; neither while a deadline is still ahead and not yet met."""
     t = Ticket
@@ -187,7 +191,7 @@ def tickets(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, by: Sequence[s
     least once (resolved or closed now, or reopened since), those resolved and never reopened,
     and SLA met / missed (all tickets); ``by`` may include ``severity`` and ``topic``."""
     t = Ticket
-    base, exprs = _ticket_base()
+    base, exprs = joined(t, needs(dims, by))
     exprs_by = {**exprs, "severity": t.severity, "topic": t.topic}
     groups = [bucket_case(t.created_at, bounds.instants), *(exprs_by[b] for b in by)]
     complaint = t.severity.in_(COMPLAINT_CLASSES)
@@ -212,7 +216,7 @@ def resolutions(tx: Tx, bounds: Bounds, dims: Dims) -> dict[Key, dict[str, float
     """Complaints resolved per bucket (by when they were resolved) and the summed time from
     opening to resolution."""
     t = Ticket
-    base, exprs = _ticket_base()
+    base, exprs = joined(t, needs(dims))
     groups = [bucket_case(t.resolved_at, bounds.instants)]
     stmt = base.add_columns(*groups, func.count(),
                             func.coalesce(func.sum(seconds_between(tx, t.resolved_at,

@@ -324,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug"])
 
-    sp = sub.add_parser("demo", help="serve the demo: SQLite, shipped flows, web chat and console on :8000")
+    sp = sub.add_parser("demo", help="serve the demo: SQLite with marked demo activity, shipped flows, "
+                                     "web chat, console and dashboard on :8000")
     serve_args(sp)
     sp.set_defaults(func=lambda a: cmd_serve(a, demo=True))
     sp = sub.add_parser("serve", help="serve the production app (webhooks, API, scheduler)")

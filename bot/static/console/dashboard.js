@@ -54,7 +54,8 @@ export function renderDashboard(ctx, main) {
 
   function drawFilters() {
     const opts = (data && data.options) || {};
-    const today = new Date().toISOString().slice(0, 10);
+    const now = new Date(); // the browser's local day (the server checks against its own)
+    const today = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
     clear(filters).append(
       select("period", t("dash_period"), PERIODS.map((p) => [p, t(`p_${p}`)])),
       h("label", { class: "inline" }, t("dash_end"), " ", h("input", { type: "date", id: "f-end", value: state.end,

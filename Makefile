@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench bench-channels bench-nlu bench-dashboard bench-load bench-faults clean
+.PHONY: demo test check lint typecheck bench bench-channels bench-nlu bench-dashboard bench-load bench-faults fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +45,9 @@ bench-load: $(STAMP)  ## customers on both webhooks of `careline serve --workers
 
 bench-faults: $(STAMP)  ## the same under kill -9 of workers, dropped DB connections and 429/500/timeouts from the platforms
 	$(BIN)/python -m bench.load --faults $(BENCH_ARGS)
+
+fuzz: $(STAMP)  ## coverage-guided fuzzing (atheris), every target FUZZ_SECONDS (default 60) each
+	$(BIN)/python -m bench.fuzz --seconds $(or $(FUZZ_SECONDS),60) $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache careline-demo.db* careline.db*

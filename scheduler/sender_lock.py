@@ -60,15 +60,23 @@ class SenderLock:
         if self._conn is not None:
             try:
                 self._conn.execute("SELECT 1")  # still our session, so still our lock
+                self._conn.commit()
                 return True
             except Exception:
                 log.warning("lost the %s sender lock with its database connection",
                             self.channel)
                 self.release()
+        # A pooled connection in its normal (transactional) mode: a session advisory lock
+        # outlives the commit, and a connection that did not get it goes back unchanged.
         raw: Any = self.db.engine.raw_connection()
-        conn = raw.driver_connection
-        conn.autocommit = True
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (_key(self.channel),)).fetchone()
+        try:
+            conn = raw.driver_connection
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)",
+                               (_key(self.channel),)).fetchone()
+            conn.commit()
+        except BaseException:
+            raw.invalidate()
+            raise
         if got and got[0]:
             self._conn, self._raw = conn, raw
             log.info("this process now sends on %s", self.channel)

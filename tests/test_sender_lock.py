@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.load_fake import LoadFake, window_peak
 from bot.channels.telegram import TelegramChannel
@@ -104,6 +104,8 @@ def test_the_lock_is_one_holder_at_a_time(db_url: str) -> None:
     try:
         assert a.held() and a.held()  # kept, not taken twice
         assert not b.held()
+        with b_db.transaction() as conn, conn.begin_nested():  # the pool is unharmed by
+            conn.execute(text("SELECT 1"))  # the attempt (savepoints need a transaction)
         other = SenderLock(b_db, "wechat")
         assert other.held()  # one lock per channel
         other.release()

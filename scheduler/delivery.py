@@ -23,7 +23,7 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 #: How often the one process sending on a globally limited channel looks for rows that the
 #: other processes queued (their replies wake only their own delivery worker).
-LEADER_POLL = 0.25
+LEADER_POLL = 0.1
 
 
 class DeliveryWorker:

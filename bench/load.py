@@ -19,30 +19,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import OperationalError
 
 from bench.load_check import Verdict, check
 from bench.load_customers import Customer, Stats, World, env_for_server
 from bench.load_fake import Faults, LoadFake
 from bench.load_faults import FaultLog, inject
 from bench.load_report import render, write_json
-from bench.load_scripts import SCRIPTS
+from bench.load_scripts import BURST_TEXT, SCRIPTS
 from bench.server import HOST, Server, migrate, postgres_admin_url, postgres_database
 
 #: rows due within this are the run's own (care messages, surveys) and are waited for
 HORIZON = timedelta(seconds=60)
+#: a row ``sending`` for longer than this was claimed by a worker that was killed
+STUCK_AFTER = timedelta(seconds=15)
 SHIPPED_SCRIPTS = Path(__file__).resolve().parent.parent / "flows" / "scripts"
 
 
@@ -87,23 +88,33 @@ class Harness:
                     "CARELINE_HOT_RELOAD": "false", "CARELINE_DATABASE_URL": database_url}
         self.completed = 0
         self.care_rows = 0
-        self._cli = asyncio.Semaphore(1)  # one `careline bookings complete` at a time
+        from bot.settings import Settings
+        from flows.actions import registry
+        from flows.business.proactive import use_scripts
+        from flows.reload import BundleHolder
+
+        registry()  # the business modules and their booking hooks, as the CLI loads them
+        scripts = BundleHolder(scripts_dir)
+        use_scripts(lambda: scripts.bundle)  # the hooks read the server's scripts
+        self.tz = Settings(database_url=database_url).tz
 
     async def complete(self, booking_id: str) -> bool:
-        """``careline bookings complete ID``, the real command (schedules the survey)."""
-        async with self._cli:
-            for _ in range(5):  # the database may be dropped under it: try again
-                proc = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot.cli", "bookings", "complete", booking_id,
-                    cwd=self.workdir, env={**os.environ, **self.env},
-                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                _, err = await proc.communicate()
-                if proc.returncode == 0:
-                    self.completed += 1
-                    return True
-                if b"already" in err or b"completed" in err:
-                    return False
-                await asyncio.sleep(1.0)
+        """What ``careline bookings complete ID`` does (the same function, in process: one
+        CLI start per booking would cost seconds of CPU on a 2-core machine). It schedules
+        the survey ``--survey-delay`` seconds later, awards points, queues care rows."""
+        return await asyncio.to_thread(self._complete, booking_id)
+
+    def _complete(self, booking_id: str) -> bool:
+        from flows.business.booking import complete_booking
+
+        for _ in range(5):  # the database may be dropped under it: try again
+            try:
+                with self.db.transaction() as conn:
+                    complete_booking(conn, booking_id, datetime.now(self.tz), "cli")
+                self.completed += 1
+                return True
+            except OperationalError:
+                time.sleep(1.0)
         return False
 
     async def schedule_care(self, channel: str, recipient: str, lang: str) -> None:
@@ -132,6 +143,21 @@ class Harness:
                     raise
                 time.sleep(1.0)
 
+    def burst(self, n: int) -> None:
+        """A campaign: one message to each of ``n`` new Telegram chats, all due now — what
+        shows whether the bot as a whole keeps to Telegram's 30 messages per second."""
+        from storage import repo
+        from storage.repo import NewOutbox
+
+        with self.db.session() as s:
+            rows = []
+            for i in range(n):
+                chat = str(990_000_000 + i)
+                ref = repo.ensure_identity(s, "telegram", chat)
+                rows.append(NewOutbox(f"loadburst:{i}", ref.customer_id, "telegram", chat,
+                                      {"text": f"{BURST_TEXT} #{i}"}, kind="care"))
+            repo.enqueue(s, rows)
+
     def quiet(self) -> tuple[int, int]:
         """(inbound messages pending, outbox rows pending or sending that are due by now or
         soon: the run's care messages and surveys, not reminders days ahead)."""
@@ -151,11 +177,16 @@ class Harness:
         return int(inbound), int(outbox)
 
     def stuck_in_sending(self) -> int:
+        """Rows claimed long ago and still ``sending``: their worker was killed (a live
+        one records each row within a second or two; a Telegram batch takes under 7 s)."""
         from sqlalchemy import text
+
+        from storage.types import utcnow
 
         with self.db.read() as s:
             return int(s.execute(text(
-                "SELECT count(*) FROM outbox WHERE status = 'sending'")).scalar_one())
+                "SELECT count(*) FROM outbox WHERE status = 'sending' AND claimed_at < :before"),
+                {"before": utcnow() - STUCK_AFTER}).scalar_one())
 
 
 async def drain(h: Harness, timeout: float) -> tuple[int, int]:
@@ -199,14 +230,21 @@ async def run(args: argparse.Namespace, h: Harness, server: Server,
     async with httpx.AsyncClient(base_url=world.base_url, limits=limits) as client:
         async def one(c: Customer) -> None:
             await asyncio.sleep(random.uniform(0, args.ramp))
-            await c.run(client)
+            try:
+                await c.run(client)
+            except Exception as exc:  # the harness's own trouble: counted, the others go on
+                stats.turns_bad += 1
+                stats.bad_samples.append(f"{c.key}: harness error {type(exc).__name__}: {exc}")
         await asyncio.gather(*(one(c) for c in customers))
     load_seconds = time.monotonic() - started
+    if args.burst:
+        print(f"customers done; a campaign to {args.burst} Telegram chats …", flush=True)
+        await asyncio.to_thread(h.burst, args.burst)
     stop.set()
     h.fake.faults_on.clear()
     await asyncio.gather(*tasks)
-    print("customers done; waiting for the outbox to drain …", flush=True)
-    left = await drain(h, args.drain)
+    print("waiting for the outbox to drain …", flush=True)
+    left = await drain(h, args.drain + args.burst / 30)
     stuck = await asyncio.to_thread(h.stuck_in_sending)
     return {"stats": stats, "faults": faults, "load_seconds": load_seconds,
             "left_after_drain": left, "stuck_in_sending": stuck}
@@ -246,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reply-timeout", type=float, default=120.0)
     p.add_argument("--ramp", type=float, default=10.0, help="customers start over this many s")
     p.add_argument("--drain", type=float, default=120.0)
+    p.add_argument("--burst", type=int, default=600,
+                   help="then a campaign to this many Telegram chats, due at once (0: none)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)

@@ -9,6 +9,7 @@ from typing import Any
 from bench.load_check import Verdict
 from bench.load_customers import Stats
 from bench.load_fake import LoadFake, chat_gaps_under, window_peak
+from bench.load_scripts import BURST_TEXT
 from bench.loadgen import percentile
 from bench.report import RESULTS_DIR
 
@@ -41,6 +42,11 @@ def figures(out: dict[str, Any], fake: LoadFake) -> dict[str, Any]:
         "api_faults": {"calls": fake.counters.calls, "429/-1": fake.counters.rate_limited,
                        "500": fake.counters.server_error, "timeouts": fake.counters.timeouts},
     }
+    burst = sorted(a.t for a in fake.arrivals if a.text.startswith(BURST_TEXT))
+    if len(burst) > 1:
+        res["burst"] = {"messages": len(burst), "seconds": burst[-1] - burst[0],
+                        "per_s": (len(burst) - 1) / (burst[-1] - burst[0]),
+                        "peak_per_s": window_peak(burst)}
     for kind in ("ack", "e2e"):
         series = stats.ack_ms if kind == "ack" else stats.e2e_ms
         for channel, values in series.items():
@@ -90,6 +96,11 @@ def render(args: argparse.Namespace, out: dict[str, Any], v: Verdict, fake: Load
     lines.append(f"Telegram: peak {f['telegram_peak_per_s']} sends in one second (platform "
                  f"limit 30/s per bot), {f['telegram_chat_gaps_under_1s']} sends < 1 s after the "
                  "previous one to the same chat (limit 1/s)")
+    if "burst" in f:
+        b = f["burst"]
+        lines.append(f"campaign burst: {b['messages']} Telegram messages due at once, sent in "
+                     f"{b['seconds']:.1f} s = {b['per_s']:.1f}/s, peak {b['peak_per_s']} in one "
+                     "second (limit 30)")
     if args.faults:
         fl = out["faults"]
         lines.append(f"faults: {len(fl.kills)} worker kill -9, {len(fl.db_drops)} database drops "

@@ -99,3 +99,6 @@ SCRIPTS: tuple[Script, ...] = (
        ("取消预约", r"取消这个预约|确认取消|没有待上门|取消"),
        ("确认取消", r"已取消|没有待上门|还有什么")),
 )
+
+#: the campaign sent to many Telegram chats at once after the conversations (``--burst``)
+BURST_TEXT = "Weekend offer: 10% off deep cleaning"

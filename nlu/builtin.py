@@ -16,7 +16,7 @@ from nlu.anger_model import load_shipped as load_anger_model
 from nlu.base import IntentScore as Score
 from nlu.base import ParseResult, Sentiment
 from nlu.dataset import DATA_DIR, intent_files, load_training_data
-from nlu.embeddings import EmbeddingIntents, requested
+from nlu.embeddings import EmbeddingIntents, load_or_train_joint, requested, train_joint
 from nlu.entities import extract
 from nlu.language import detect
 from nlu.rules import RULE_CONFIDENCE, RuleSet
@@ -45,9 +45,10 @@ class BuiltinNLU:
     :class:`classifier.IntentModel`) replace the data directory's training files;
     :meth:`from_examples` is the convenient way to train on any labelled data.
     ``anger=False`` leaves English anger to the lexicon alone (no trained anger model).
-    ``embeddings`` (default: ``CARELINE_NLU_EMBEDDINGS``) blends in the optional sentence
-    embedding classifier (:mod:`nlu.embeddings`; raises :class:`EmbeddingsUnavailable`
-    with the install command when the extra is missing).
+    ``embeddings`` (default: ``CARELINE_NLU_EMBEDDINGS``) trains the joint TF-IDF +
+    sentence-embedding model of the optional extra instead (:mod:`nlu.embeddings`, cached
+    the same way; raises ``EmbeddingsUnavailable`` with the install command when the extra
+    is missing).
     """
 
     def __init__(
@@ -78,8 +79,20 @@ class BuiltinNLU:
         keywords = self.data_dir / "keywords.yml"
         self.rules = RuleSet.load(keywords) if rules and keywords.exists() else RuleSet([])
         self._cache_dir = Path(cache_dir) if cache_dir is not None else classifier.default_cache_dir()
+        #: The embedding half of a joint model (nlu/embeddings.py), when the extra is on.
+        self.fusion: EmbeddingIntents | None = None
         if model is not None:
+            if embeddings:
+                raise ValueError("embeddings need the training examples: use from_examples() "
+                                 "or a data directory instead of model=")
             self.model = model
+        elif embeddings if embeddings is not None else requested():
+            if examples is not None:
+                self.model, self.fusion = train_joint(examples)
+            else:
+                self.model, self.fusion = load_or_train_joint(
+                    lambda: load_training_data(self.data_dir),
+                    classifier.cache_key(intent_files(self.data_dir)), self._cache_dir, use_cache)
         elif examples is not None:
             # An explicit training set (evaluation splits) is never cached.
             self.model = classifier.train(examples)
@@ -88,14 +101,6 @@ class BuiltinNLU:
         features.warm_up(self.model.block_names)  # jieba's dictionary now, not at parse 1
         #: English anger beyond the lexicon (nlu/anger_model.py); None without the shipped file.
         self.anger: AngerModel | None = load_anger_model() if anger else None
-        self.fusion: EmbeddingIntents | None = None
-        if embeddings if embeddings is not None else requested():
-            if model is not None:
-                raise ValueError("embeddings need the training examples: use from_examples() "
-                                 "or a data directory instead of model=")
-            training = examples if examples is not None else load_training_data(self.data_dir)
-            self.fusion = EmbeddingIntents.train(training, self.model.classes,
-                                                 cache_dir=self._cache_dir if use_cache else None)
 
     @classmethod
     def from_examples(
@@ -117,15 +122,17 @@ class BuiltinNLU:
         default since the shipped rules speak our intents. ``threshold=0`` never answers
         out_of_scope (right for data without an out-of-scope class). ``hyperparams`` and
         ``weights`` override :data:`classifier.HYPERPARAMS` and the feature-block weights.
-        ``embeddings=True`` adds the optional embedding classifier trained on the same pairs.
+        ``embeddings=True`` trains the joint TF-IDF + embedding model instead (the extra;
+        ``hyperparams`` and ``weights`` then do not apply).
         Nothing is cached: pass the result's ``model`` to ``BuiltinNLU(model=...)`` to reuse.
         """
-        model = classifier.train(examples, hyperparams=hyperparams, weights=weights)
-        engine = cls(data_dir, timezone, threshold, model=model, rules=rules, embeddings=False)
         if embeddings:
-            engine.fusion = EmbeddingIntents.train(examples, model.classes,
-                                                   cache_dir=classifier.default_cache_dir())
-        return engine
+            model, fusion = train_joint(examples, cache_dir=classifier.default_cache_dir())
+            engine = cls(data_dir, timezone, threshold, model=model, rules=rules)
+            engine.fusion = fusion
+            return engine
+        model = classifier.train(examples, hyperparams=hyperparams, weights=weights)
+        return cls(data_dir, timezone, threshold, model=model, rules=rules, embeddings=False)
 
     def _load_or_train(self, cache_dir: Path, use_cache: bool) -> classifier.IntentModel:
         key = classifier.cache_key(intent_files(self.data_dir))
@@ -142,9 +149,8 @@ class BuiltinNLU:
 
     def rank(self, text: str) -> list[Score]:
         """All intents by classifier probability (no rules, no threshold)."""
-        probs = self.model.predict_proba(text)
-        if self.fusion is not None:
-            probs = self.fusion.blend(text, probs)
+        probs = (self.model.predict_proba(text) if self.fusion is None
+                 else self.fusion.probabilities(self.model, text))
         ranked = sorted(zip(self.model.classes, probs, strict=True), key=lambda kv: -kv[1])
         return [Score(name, p) for name, p in ranked]
 

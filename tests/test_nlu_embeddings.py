@@ -47,7 +47,7 @@ def extra(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_embeddings_blend_into_the_ranking(extra):
+def test_embeddings_join_the_model_and_its_ranking(extra):
     engine = BuiltinNLU.from_examples(EXAMPLES, threshold=0.0, embeddings=True)
     assert engine.fusion is not None
     for text, expected in [("what's the fee for moving house", "quote"), ("早上好呀", "greet"),
@@ -56,6 +56,23 @@ def test_embeddings_blend_into_the_ranking(extra):
         assert intent.name == expected, (text, ranking)
         assert sum(s.confidence for s in engine.rank(text)) == pytest.approx(1.0)
     assert list(extra.glob("nlu-emb-vectors.npz"))  # training vectors cached per text
+
+
+def test_the_joint_model_is_cached_by_the_data(extra, tmp_path, monkeypatch):
+    from nlu.dataset import DATA_DIR
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "intents_en.yml").write_text(
+        "version: 1\nintents:\n" + "".join(
+            f"  {intent}:\n" + "".join(f"    - {t}\n" for t, i in EXAMPLES if i == intent)
+            for intent in ("quote", "greet", "cancel")), encoding="utf-8")
+    (data / "keywords.yml").write_text((DATA_DIR / "keywords.yml").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    first = BuiltinNLU(data, cache_dir=extra, embeddings=True)
+    monkeypatch.setattr(embeddings, "train_joint", lambda *a, **k: pytest.fail("retrained"))
+    again = BuiltinNLU(data, cache_dir=extra, embeddings=True)
+    assert again.rank("how much is it") == first.rank("how much is it")
 
 
 def test_cached_vectors_are_reused(extra, monkeypatch):

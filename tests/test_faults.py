@@ -126,7 +126,7 @@ def _load(tmp_path: Path, db: str, *extra: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.load", "--db", db, "--customers", "4", "--scripts", "1",
          "--ramp", "1", "--faults", "--timeouts", "0", "--survey-delay", "2",
-         "--reply-timeout", "45", "--drain", "45", "--json", str(out), *extra],
+         "--reply-timeout", "45", "--drain", "45", "--burst", "20", "--json", str(out), *extra],
         cwd=REPO, capture_output=True, text=True, timeout=170, check=False)
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr[-3000:]}"
     result: dict[str, Any] = json.loads(out.read_text("utf-8"))

@@ -28,7 +28,7 @@ def test_annoyance_without_an_insult_is_flagged(text):
     assert sentiment.anger and sentiment.label == "negative" and sentiment.score <= -0.3
 
 
-@pytest.mark.parametrize("text", ["no", "no no", "nope, not that one", "how much", "不要", "算了",
+@pytest.mark.parametrize("text", ["no", "no no", "hell no", "nope, not that one", "how much", "不要", "算了",
                                   "when will the nanny get here", "great job thanks", "no thanks!!"])
 def test_mild_answers_and_questions_never_look_angry(text):
     assert not default_nlu().parse(text).sentiment.anger

@@ -35,10 +35,13 @@ def test_mild_answers_and_questions_never_look_angry(text):
 
 
 def test_the_model_flags_none_of_our_calm_customer_messages():
+    # Complaints, calls for a person and opt-outs are often annoyed on purpose
+    # ("stop the push notifications its annoying"); every other intent is calm.
     engine = default_nlu()
     flagged = [text for lang in ("en", "zh")
                for text, intent in load_intents_file(DATA_DIR / f"intents_{lang}.yml")
-               if intent not in ("complain", "human") and engine.parse(text).sentiment.anger
+               if intent not in ("complain", "human", "unsubscribe")
+               and engine.parse(text).sentiment.anger
                and not analyse(text, None).anger]
     assert flagged == []
 

@@ -51,6 +51,7 @@ class HandleResult:
     handoff: bool = False
     inbound_id: int | None = None
     active_flow: str | None = None
+    queued: int = 0  # replies left in the outbox for the delivery worker
 
 
 @dataclass
@@ -80,11 +81,14 @@ class Pipeline:
 
     # -- entry points --------------------------------------------------------------------
 
-    def handle(self, msg: InboundMessage, *, inline: int | None = None) -> HandleResult:
+    def handle(self, msg: InboundMessage, *,
+               inline: int | Callable[[], int] | None = None) -> HandleResult:
         """Store and process in one transaction; a duplicate returns the original replies.
 
         ``inline``: how many replies the caller delivers itself in its HTTP response (all
-        for web chat, the passive reply for WeChat); the rest wait in the outbox.
+        for web chat, the passive reply for WeChat; a callable is asked just before the
+        replies are written, so a caller whose deadline passed can leave them all to the
+        outbox, committed with the message); the rest wait in the outbox.
         The conversation is locked before the message is recorded, so a repeat arriving
         at the same moment waits, then finds the original and replays its answer.
         """
@@ -96,7 +100,7 @@ class Pipeline:
             if inbound_id is None:
                 return self._replay(s, msg)
             result = self._process(s, inbound_id, msg, conv, inline=inline)
-        if inline is not None and len(result.replies) > inline:
+        if result.queued:
             self.on_outbox()
         return result
 
@@ -169,7 +173,8 @@ class Pipeline:
         return HandleResult(public_id, replies, duplicate=True, inbound_id=inbound_id)
 
     def _process(self, s: Connection, inbound_id: int, msg: InboundMessage,
-                 conv: repo.ConversationRow, *, inline: int | None) -> HandleResult:
+                 conv: repo.ConversationRow, *,
+                 inline: int | Callable[[], int] | None) -> HandleResult:
         now = self.clock()
         work = self._understand_and_reply(s, conv, msg, now)
         if work.status is None and conv.status in WAITING:
@@ -181,6 +186,8 @@ class Pipeline:
                   *work.events]
         events += [NewEvent("message_out", "bot", r.to_dict()) for r in work.replies]
         repo.append_events(s, conv, events, inbound_id=inbound_id, ts=ts)
+        if callable(inline):
+            inline = inline()
         repo.enqueue(s, [
             NewOutbox(idempotency_key=f"in{inbound_id}:{i}", customer_id=conv.customer_id,
                       channel=msg.channel, recipient=msg.sender, payload=r.to_dict(),
@@ -191,8 +198,8 @@ class Pipeline:
         state = work.state if work.state is not None else conv.state
         repo.save_conversation(s, conv, state=state, lang=work.lang, status=status)
         return HandleResult(conv.public_id, tuple(work.replies), inbound_id=inbound_id,
-                            handoff=status in WAITING,
-                            active_flow=work.active_flow)
+                            handoff=status in WAITING, active_flow=work.active_flow,
+                            queued=0 if inline is None else max(0, len(work.replies) - inline))
 
     def _reply_lang(self, text: str | None, msg: InboundMessage, conv: repo.ConversationRow) -> str:
         # A command ("/quote") says nothing about the customer's language.

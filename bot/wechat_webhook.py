@@ -95,9 +95,10 @@ async def receive(request: Request) -> Response:
 class _Race:
     """Handles one message in a worker thread, against the 5-second deadline.
 
-    If the deadline wins, the caller has already answered ``success``: the worker then
-    pushes the first reply through the customer-service API instead of losing it (it was
-    recorded as sent, as a passive reply would have been).
+    If the deadline wins, the caller has already answered ``success``. Usually that is
+    known before the replies are written: all of them then go to the outbox, committed with
+    the message, for the customer-service API. If the deadline passes in the instant
+    between writing the first reply as answered and answering, the worker pushes it itself.
     """
 
     def __init__(self, services: Any, channel: WeChatChannel, msg: InboundMessage,
@@ -106,6 +107,7 @@ class _Race:
         self._lock = threading.Lock()
         self._late = False
         self._done = False
+        self._inline = 1  # the reply goes back in the HTTP answer (0: left to the outbox)
 
     def give_up(self) -> Response:
         with self._lock:
@@ -126,7 +128,8 @@ class _Race:
         if text is None:
             return _success()
         if late:
-            self._push(text, time.monotonic() - started)
+            if self._inline:  # written as answered before the deadline passed: push it now
+                self._push(text, time.monotonic() - started)
             return _success()
         try:
             xml = self.channel.passive_reply(self.msg, text, self.query)
@@ -139,7 +142,7 @@ class _Race:
         """(whether the message is stored, the text of the passive reply if any)."""
         pipeline = self.services.pipeline
         try:
-            result = pipeline.handle(self.msg, inline=1)
+            result = pipeline.handle(self.msg, inline=self._decide)
         except Exception:
             log.exception("wechat message %s could not be processed", self.msg.message_id)
             # Nothing was committed; keep the message (processed again at the next start)
@@ -156,6 +159,15 @@ class _Race:
             return True, None
         first = result.replies[0]
         return True, numbered_buttons(first.text, tuple(first.buttons)) or None
+
+    def _decide(self) -> int:
+        """Asked just before the replies are written: past the deadline, ``success`` has
+        gone out, so the first reply is committed as pending with the message, and the
+        delivery worker pushes it (no hand-made push that a crash right after the commit
+        would lose)."""
+        with self._lock:
+            self._inline = 0 if self._late else 1
+            return self._inline
 
     def _replay(self, inbound_id: int | None) -> str | None:
         """WeChat repeats a message only when our answer did not reach it within 5 s (the

@@ -28,7 +28,7 @@ def load_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(1, f"file is not UTF-8 text ({exc.reason})") from exc
-    last_line = text.count("\n") + 1
+    last_line = max(1, len(text.splitlines()))  # \r, \x85 ... break lines for YAML too
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ReusedAnchorWarning)

@@ -15,9 +15,10 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 #: 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-#: The largest id either database can hold (BIGINT / SQLite INTEGER): an id from a request
-#: beyond it names nothing and must be refused before it reaches a query (it overflows there).
-MAX_ID = 2**63 - 1
+#: The largest id a request may name: JavaScript's largest exact integer (the console reads ids
+#: as JSON numbers), well inside BIGINT / SQLite INTEGER. A larger id names nothing and must be
+#: refused before it reaches a query, where beyond 2**63 - 1 it overflows the driver.
+MAX_ID = 2**53 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -22,7 +22,10 @@ class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (Index("ix_bookings_slot", "service", "day", "slot", "status"),
                       # the dashboard's repurchase rate reads completed bookings by time
-                      Index("ix_bookings_completed", "completed_at"))
+                      Index("ix_bookings_completed", "completed_at"),
+                      # ... and a customer's history (repurchase, churn risk) from the index alone
+                      Index("ix_bookings_customer_history", "customer_id", "status",
+                            "completed_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
@@ -101,7 +104,10 @@ class SurveyResponse(Base):
     """One answered survey (CSAT 1-5, NPS 0-10, CES 1-7, free-text reason)."""
 
     __tablename__ = "survey_responses"
-    __table_args__ = (Index("ix_survey_responses_created", "created_at"),)  # dashboard periods
+    __table_args__ = (Index("ix_survey_responses_created", "created_at"),  # dashboard periods
+                      # a customer's latest CSAT (churn risk) from the index alone
+                      Index("ix_survey_responses_customer_latest", "customer_id", "created_at",
+                            "csat"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     p.add_argument("--json", help="write the figures here (default bench/results/dashboard-latest.json)")
     args = p.parse_args(argv)
+    # a stopped run (timeout, kill) still drops its throw-away database (the finally blocks)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
         args.events, args.runs = 20_000, 3
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union
+from sqlalchemy import and_, case, exists, func, select
 
 from storage.conn import Tx, conn_of
 from storage.kpi_queries import (
@@ -36,7 +36,11 @@ UNHAPPY_CSAT = 2
 
 def repurchases(tx: Tx, bounds: Bounds, dims: Dims) -> dict[Key, dict[str, float]] | None:
     """Per bucket: customers with a completed booking in it, and how many of them had
-    completed an earlier one (or completed two in the bucket)."""
+    completed an earlier one (or completed two in the bucket).
+
+    Reads the bucket's completed bookings by time, then one index probe per buyer
+    (ix_bookings_customer_history) for an earlier completion — work grows with the period,
+    not with the whole history."""
     b = Booking
     base, exprs = joined(b, needs(dims))
     bucket = bucket_case(b.completed_at, bounds.instants).label("bucket")
@@ -48,13 +52,10 @@ def repurchases(tx: Tx, bounds: Bounds, dims: Dims) -> dict[Key, dict[str, float
         return None
     x = inner.group_by(bucket, b.customer_id).subquery()
     earlier = Booking.__table__.alias("earlier")
-    firsts = (select(earlier.c.customer_id.label("cid"),
-                     func.min(earlier.c.completed_at).label("first_ever"))
-              .where(earlier.c.status == "completed", earlier.c.completed_at < bounds.instants[-1])
-              .group_by(earlier.c.customer_id).subquery())
-    repeat = case(((x.c.n >= 2) | (x.c.first_in > firsts.c.first_ever), 1), else_=0)
-    stmt = (select(x.c.bucket, func.count(), func.sum(repeat))
-            .select_from(x.join(firsts, firsts.c.cid == x.c.cid)).group_by(x.c.bucket))
+    before = exists().where(earlier.c.customer_id == x.c.cid, earlier.c.status == "completed",
+                            earlier.c.completed_at < x.c.first_in)
+    repeat = case(((x.c.n >= 2) | before, 1), else_=0)
+    stmt = select(x.c.bucket, func.count(), func.sum(repeat)).group_by(x.c.bucket)
     return {(int(r[0]),): {"buyers": float(r[1]), "repeat_buyers": float(r[2] or 0)}
             for r in conn_of(tx).execute(stmt)}
 
@@ -171,14 +172,23 @@ def points(tx: Tx, bounds: Bounds, dims: Dims) -> dict[Key, dict[str, float]] | 
 
 
 def dimension_values(tx: Tx) -> dict[str, list[str]]:
-    """Every value each dimension has in the data (filter choices; unknown values are refused)."""
+    """Every value each dimension has in the data (filter choices; unknown values are refused).
+
+    One pass over customers, bookings and conversations each, and the small daily table for
+    the services contacts talked about."""
     conn = conn_of(tx)
     cu, b, d, cv = Customer, Booking, KpiDaily, Conversation
-
-    def distinct(*columns: Any) -> list[str]:
-        query = union(*(select(c.label("v")).where(c.is_not(None), c != literal("")).distinct()
-                        for c in columns))
-        return sorted(str(v) for v in conn.execute(query).scalars())
-
-    return {"region": distinct(cu.region, b.region), "service": distinct(b.service, d.service),
-            "tier": distinct(cu.tier), "channel": distinct(cv.channel)}
+    found: dict[str, set[str]] = {"region": set(), "service": set(), "tier": set(),
+                                  "channel": set()}
+    for region, tier in conn.execute(select(cu.region, cu.tier).distinct()):
+        found["region"].add(region or "")
+        found["tier"].add(tier or "")
+    for region, service in conn.execute(select(b.region, b.service).distinct()):
+        found["region"].add(region or "")
+        found["service"].add(service or "")
+    for region, service, tier in conn.execute(select(d.region, d.service, d.tier).distinct()):
+        found["region"].add(region or "")
+        found["service"].add(service or "")
+        found["tier"].add(tier or "")
+    found["channel"].update(c or "" for c in conn.execute(select(cv.channel).distinct()).scalars())
+    return {k: sorted(v for v in values if v) for k, values in found.items()}

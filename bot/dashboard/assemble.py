@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dashboard.metrics import DRILL, ORDER, Figure, breakdowns, compute
+from bot.dashboard.metrics import DRILL, ORDER, TREND_SOURCES, Figure, breakdowns, compute
 from bot.dashboard.period import Window
 from flows.business.dashboard_config import METRICS as SCALES
 from flows.business.dashboard_config import DashboardConfig
@@ -79,18 +79,13 @@ def build(db: Database, *, tz: ZoneInfo, now: datetime, cfg: DashboardConfig, wi
     with db.read() as s:
         figures = compute(s, bounds, dims, now=now, churn_days=cfg.churn_after_days)
         trend = compute(s, weekly, dims, now=now, churn_days=cfg.churn_after_days,
-                        with_churn=False)
-        weekly_contacts = kpi_queries.contacts(s, weekly, dims)
-        weekly_tickets = kpi_queries.tickets(s, weekly, dims, now=now) or {}
+                        sources=TREND_SOURCES)
         cells = kpi_queries.surveys(s, bounds, dims, by=("region", "service"))
         split = breakdowns(s, bounds, dims, now=now, bucket=1)
         demo = bulk.demo_until(s) is not None
-    series: dict[str, list[float | None]] = {k: [f[k].value for f in trend] for k in ORDER
-                                             if k != "churn_risk_pct"}
-    series["contacts"] = [weekly_contacts.get((i,), {}).get("contacts", 0.0)
-                          for i in range(weekly.buckets)]
-    series["complaints"] = [weekly_tickets.get((i,), {}).get("complaints", 0.0)
-                            for i in range(weekly.buckets)]
+    # weekly: the metrics of contacts, surveys and complaints (the rest are period figures)
+    series: dict[str, list[float | None]] = {k: [f[k].value for f in trend]
+                                             for k in (*ORDER, *TREND_EXTRA) if k in trend[0]}
     return {
         "period": {"key": window.key, "current": window.current.to_dict(),
                    "previous": window.previous.to_dict()},

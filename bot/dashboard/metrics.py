@@ -71,20 +71,26 @@ def _na() -> Figure:
     return Figure(None, 0, available=False)
 
 
+#: what ``compute`` reads; trend charts need only the first three
+SOURCES = ("contacts", "surveys", "tickets", "resolutions", "repurchases", "points", "churn")
+TREND_SOURCES = frozenset(SOURCES[:3])
+
+
 def compute(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, churn_days: int,
-            with_churn: bool = True) -> list[dict[str, Figure]]:
-    """Every metric for every bucket of ``bounds`` (churn risk at each bucket's end, or now
-    if sooner, when ``with_churn``; it is one query per bucket, so trends leave it out)."""
+            sources: frozenset[str] = frozenset(SOURCES)) -> list[dict[str, Figure]]:
+    """The metrics of ``sources`` for every bucket of ``bounds`` (churn risk at each bucket's
+    end, or now if sooner: one query per bucket), plus the plain counts ``contacts`` and
+    ``complaints``."""
     contacts = kpi_queries.contacts(tx, bounds, dims)
-    surveys = kpi_queries.surveys(tx, bounds, dims)
-    tickets = kpi_queries.tickets(tx, bounds, dims, now=now)
-    resolved = kpi_queries.resolutions(tx, bounds, dims)
-    buyers = kpi_customers.repurchases(tx, bounds, dims)
-    points = kpi_customers.points(tx, bounds, dims)
+    surveys = kpi_queries.surveys(tx, bounds, dims) if "surveys" in sources else {}
+    tickets = kpi_queries.tickets(tx, bounds, dims, now=now) if "tickets" in sources else {}
+    resolved = kpi_queries.resolutions(tx, bounds, dims) if "resolutions" in sources else {}
+    buyers = kpi_customers.repurchases(tx, bounds, dims) if "repurchases" in sources else {}
+    points = kpi_customers.points(tx, bounds, dims) if "points" in sources else {}
     out: list[dict[str, Figure]] = []
     for i in range(bounds.buckets):
         c = contacts.get((i,), {})
-        f: dict[str, Figure] = {}
+        f: dict[str, Figure] = {"contacts": Figure(c.get("contacts", 0.0), 0)}
         f["containment_pct"] = _ratio(c.get("contained", 0), c.get("contacts", 0), 100)
         f["handoff_pct"] = _ratio(c.get("handoffs", 0), c.get("contacts", 0), 100)
         f["first_response_s"] = _ratio(c.get("frt_sum", 0), c.get("frt_n", 0))
@@ -92,30 +98,35 @@ def compute(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, churn_days: in
         f["fcr_pct"] = _ratio(c.get("fcr_resolved", 0), c.get("fcr_decided", 0), 100)
         if surveys is None:
             f.update({k: _na() for k in ("csat", "csat_satisfied_pct", "nps", "ces")})
-        else:
+        elif "surveys" in sources:
             s = surveys.get((i,), {})
             f["csat"] = _ratio(s.get("csat_sum", 0), s.get("csat_n", 0))
             f["csat_satisfied_pct"] = _ratio(s.get("satisfied", 0), s.get("csat_n", 0), 100)
             f["nps"] = _ratio(s.get("promoters", 0) - s.get("detractors", 0), s.get("nps_n", 0), 100)
             f["ces"] = _ratio(s.get("ces_sum", 0), s.get("ces_n", 0))
         if tickets is None:
-            f.update({k: _na() for k in ("complaint_rate_pct", "one_pass_pct", "sla_pct")})
-        else:
+            f.update({k: _na() for k in ("complaint_rate_pct", "one_pass_pct", "sla_pct",
+                                         "complaints")})
+        elif "tickets" in sources:
             t = tickets.get((i,), {})
+            f["complaints"] = Figure(t.get("complaints", 0.0), 0)
             f["complaint_rate_pct"] = _ratio(t.get("complaints", 0), c.get("contacts", 0), 100)
             f["one_pass_pct"] = _ratio(t.get("one_pass", 0), t.get("resolved_once", 0), 100)
             f["sla_pct"] = _ratio(t.get("sla_met", 0), t.get("sla_met", 0) + t.get("sla_missed", 0),
                                   100)
-        r = (resolved or {}).get((i,), {})
-        f["resolution_hours"] = (_ratio(r.get("resolution_s", 0), r.get("resolved", 0), 1 / 3600)
-                                 if resolved is not None else _na())
-        b = (buyers or {}).get((i,), {})
-        f["repurchase_pct"] = (_ratio(b.get("repeat_buyers", 0), b.get("buyers", 0), 100)
-                               if buyers is not None else _na())
-        p = (points or {}).get((i,), {})
-        f["redemption_pct"] = (_ratio(p.get("redeemed", 0), p.get("earned", 0), 100)
-                               if points is not None else _na())
-        if with_churn:
+        if "resolutions" in sources:
+            r = (resolved or {}).get((i,), {})
+            f["resolution_hours"] = (_ratio(r.get("resolution_s", 0), r.get("resolved", 0), 1 / 3600)
+                                     if resolved is not None else _na())
+        if "repurchases" in sources:
+            b = (buyers or {}).get((i,), {})
+            f["repurchase_pct"] = (_ratio(b.get("repeat_buyers", 0), b.get("buyers", 0), 100)
+                                   if buyers is not None else _na())
+        if "points" in sources:
+            p = (points or {}).get((i,), {})
+            f["redemption_pct"] = (_ratio(p.get("redeemed", 0), p.get("earned", 0), 100)
+                                   if points is not None else _na())
+        if "churn" in sources:
             at = min(bounds.instants[i + 1], now)
             counts = kpi_customers.churn(tx, at, dims, churn_days=churn_days)
             f["churn_risk_pct"] = (_ratio(counts.at_risk, counts.active, 100)
@@ -137,10 +148,16 @@ def breakdowns(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, bucket: int
         rows.append({"channel": ch, "complaints": int(complaints), "contacts": int(seen),
                      "rate_pct": complaints / seen * 100 if seen else None})
 
-    def counted(by: str) -> list[dict[str, Any]]:
-        found = kpi_queries.tickets(tx, bounds, dims, now=now, by=(by,)) or {}
-        items = [{by: k[1], "count": int(v["complaints"])} for k, v in found.items()
-                 if k[0] == bucket and v["complaints"]]
-        return sorted(items, key=lambda x: (-x["count"], x[by]))
+    kinds = kpi_queries.tickets(tx, bounds, dims, now=now, by=("severity", "topic")) or {}
+    by_class: dict[str, int] = {}
+    by_topic: dict[str, int] = {}
+    for (i, severity, topic), v in kinds.items():
+        if i == bucket and v["complaints"]:
+            by_class[severity] = by_class.get(severity, 0) + int(v["complaints"])
+            by_topic[topic] = by_topic.get(topic, 0) + int(v["complaints"])
 
-    return {"by_channel": rows, "by_class": counted("severity"), "by_topic": counted("topic")}
+    def ranked(found: dict[str, int], key: str) -> list[dict[str, Any]]:
+        return [{key: k, "count": n} for k, n in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
+
+    return {"by_channel": rows, "by_class": ranked(by_class, "severity"),
+            "by_topic": ranked(by_topic, "topic")}

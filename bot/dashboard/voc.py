@@ -22,7 +22,7 @@ from storage.db import Database
 from storage.kpi_queries import Dims
 
 #: texts read per source (the most recent / worst first); enough for stable phrases
-TEXT_LIMIT = 3000
+TEXT_LIMIT = 2000
 QUOTES = 3
 QUOTE_CHARS = 160
 

@@ -216,6 +216,7 @@ async def run(args: argparse.Namespace, h: Harness, server: Server,
     stats = Stats()
     world = World(f"http://{HOST}:{server.port}", h.fake, stats, h.complete, h.schedule_care,
                   reply_timeout=args.reply_timeout)
+    world.listen()
     customers = make_customers(world, args.customers, args.scripts, args.seed)
     faults, stop = FaultLog(), asyncio.Event()
     started = time.monotonic()

@@ -12,6 +12,7 @@ killed worker, 5xx, no answer in time) with the same id, and counts it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -19,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -77,6 +79,20 @@ class World:
     schedule_care: Callable[[str, str, str], Awaitable[None]]
     reply_timeout: float = 90.0
     think: float = 0.5
+    _events: dict[str, asyncio.Event] = field(default_factory=dict)
+
+    def arrivals(self, key: str) -> asyncio.Event:
+        """Set when a message for ``key`` reaches the fake platform (no polling: 100+
+        customers polling every few ms would eat the CPU the server needs)."""
+        return self._events.setdefault(key, asyncio.Event())
+
+    def listen(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def arrived(key: str) -> None:
+            loop.call_soon_threadsafe(self.arrivals(key).set)
+
+        self.fake.listener = arrived
 
 
 class Customer:
@@ -89,6 +105,8 @@ class Customer:
         self.recipient = str(self.chat_id) if channel == "telegram" else self.openid
         self.key = f"{channel}:{self.recipient}"
         self.booking_id: str | None = None
+        # two days ahead at least (moves need 24 h notice), spread over four weeks
+        self.day = date.today() + timedelta(days=2 + index % 28)
 
     async def run(self, client: httpx.AsyncClient) -> None:
         for n, script in enumerate(self.scripts):
@@ -116,11 +134,13 @@ class Customer:
     async def _survey(self, client: httpx.AsyncClient) -> None:
         since = self.w.fake.count(self.key)
         deadline = clock() + self.w.reply_timeout
+        event = self.w.arrivals(self.key)
         while clock() < deadline:
+            event.clear()  # before reading: an arrival after the read sets it again
             texts = [a.text for a in self.w.fake.received(self.key, since)]
             if re.search(SURVEY_CSAT, "\n".join(texts)):
                 break
-            await asyncio.sleep(0.1)
+            await _wait(event, deadline - clock())
         else:
             self._bad(f"survey for {self.booking_id} never arrived")
             return
@@ -139,7 +159,7 @@ class Customer:
         """Send one message, wait for the replies; None (and counted) when they do not fit."""
         since = self.w.fake.count(self.key)
         started = clock()
-        passive = await self._send(client, turn.text)
+        passive = await self._send(client, turn.for_day(self.day))
         if passive is False:
             self._bad(f"{turn.text!r}: never acknowledged")
             return None
@@ -147,19 +167,25 @@ class Customer:
         first = clock() if replies else None
         deadline = started + self.w.reply_timeout
         last_count, quiet_since = -1, clock()
-        while clock() < deadline:
+        event = self.w.arrivals(self.key)
+        texts = replies
+        while (now := clock()) < deadline:
+            event.clear()  # before reading: an arrival after the read sets it again
             pushed = self.w.fake.received(self.key, since)
             if pushed and first is None:
                 first = pushed[0].t
             texts = replies + [a.text for a in pushed]
             if len(texts) != last_count:
-                last_count, quiet_since = len(texts), clock()
-            if turn.matches(texts) and clock() - quiet_since >= SETTLE:
-                if first is not None:
-                    self.w.stats.e2e_ms[self.channel].append((first - started) * 1000)
-                self.w.stats.turns_ok += 1
-                return texts
-            await asyncio.sleep(0.05)
+                last_count, quiet_since = len(texts), now
+            wait = deadline - now
+            if turn.matches(texts):
+                wait = SETTLE - (now - quiet_since)  # then no more replies to this turn
+                if wait <= 0:
+                    if first is not None:
+                        self.w.stats.e2e_ms[self.channel].append((first - started) * 1000)
+                    self.w.stats.turns_ok += 1
+                    return texts
+            await _wait(event, wait)
         self._bad(f"{turn.text!r} -> {' | '.join(texts)[:160]!r} (wanted /{turn.expect}/)")
         return None
 
@@ -207,6 +233,11 @@ class Customer:
             return None
         stats.given_up += 1
         return False
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), max(0.0, timeout))
 
 
 def tg_header() -> str:

@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -70,6 +71,8 @@ class LoadFake:
         self.by_recipient: dict[str, list[Arrival]] = defaultdict(list)
         self.counters = Counters()
         self.faults_on = threading.Event()  # faults apply only while this is set
+        #: called with "platform:recipient" after each delivery (from a server thread)
+        self.listener: Callable[[str], None] | None = None
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stalled = 0
@@ -159,12 +162,16 @@ class LoadFake:
         return None
 
     def _deliver(self, platform: str, recipient: str, text: str, timed_out: bool) -> int:
+        key = f"{platform}:{recipient}"
         with self._lock:
             self._message_id += 1
             arrival = Arrival(time.perf_counter(), platform, recipient, text, timed_out)
             self.arrivals.append(arrival)
-            self.by_recipient[f"{platform}:{recipient}"].append(arrival)
-            return self._message_id
+            self.by_recipient[key].append(arrival)
+            mid = self._message_id
+        if self.listener is not None:
+            self.listener(key)
+        return mid
 
     def _stall(self) -> None:
         self._closing.wait(self.faults.stall)

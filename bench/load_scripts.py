@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    text: str
+    text: str  # "{date_en}" / "{date_zh}": the customer's own day (see ``for_day``)
     expect: str  # a regular expression searched in the joined replies
     #: skip this turn when the previous turn's replies match this (the bot already knew:
     #: a phone number remembered from an earlier booking is not asked again)
@@ -22,6 +23,12 @@ class Turn:
 
     def matches(self, replies: list[str]) -> bool:
         return re.search(self.expect, "\n".join(replies), re.S) is not None
+
+    def for_day(self, day: date) -> str:
+        """The text with the customer's day in it: customers book different days, as real
+        ones do, instead of all wanting the same slot (which the calendar would refuse)."""
+        return self.text.format(date_en=f"{day:%b} {day.day}",
+                                date_zh=f"{day.month}月{day.day}日")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +51,8 @@ _BOOKED_ZH = r"预约成功|已约满|约满|请选择|不可预约|已满"
 
 SCRIPTS: tuple[Script, ...] = (
     _s("quote_booking", "en",
-       ("How much to move a 2 bedroom flat from Chaoyang to Haidian next Saturday, "
-        "6th floor, no lift?", r"km|distance|far"),
+       ("How much to move a 2 bedroom flat from Chaoyang to Haidian, "
+        "6th floor, no lift, on {date_en}?", r"km|distance|far"),
        ("about 25 km", r"large|piano|fridge|items"),
        ("no large items", r"¥[\d,]+"),
        ("Book it", r"Which time|time"),
@@ -53,7 +60,7 @@ SCRIPTS: tuple[Script, ...] = (
        ("+86 139 8765 4321", r"special requests|phone", _ASKED_EXTRAS_EN),
        ("none", _BOOKED_EN)),
     _s("quote_booking", "zh",
-       ("下周六从朝阳搬到海淀，两室一厅，6楼没电梯，多少钱？", r"公里|距离|多远"),
+       ("{date_zh}从朝阳搬到海淀，两室一厅，6楼没电梯，多少钱？", r"公里|距离|多远"),
        ("大概25公里", r"大件|钢琴|冰箱|物品"),
        ("没有大件", r"¥[\d,]+"),
        ("预约", r"时段|时间"),
@@ -85,14 +92,14 @@ SCRIPTS: tuple[Script, ...] = (
        ("转人工", r"排在第 \d+ 位"),
        ("算了", r"已取消转人工")),
     _s("cancel_booking", "en",
-       ("book a cleaning for tomorrow morning", r"address"),
+       ("book a cleaning for {date_en} morning", r"address"),
        ("Flat 302, 1 Zhongguancun Street, Haidian", r"phone number|special requests"),
        ("+86 139 1234 5678", r"special requests", _ASKED_EXTRAS_EN),
        ("none", _BOOKED_EN),
        ("cancel my booking", r"Cancel this booking|no upcoming bookings"),
        ("yes, cancel it", r"is cancelled|no upcoming|Anything else|cancel")),
     _s("cancel_booking", "zh",
-       ("明天上午约个保洁", r"上门地址"),
+       ("{date_zh}上午约个保洁", r"上门地址"),
        ("海淀区中关村大街1号2单元302", r"联系电话|特别要求"),
        ("13912345678", r"特别要求", _ASKED_EXTRAS_ZH),
        ("没有", _BOOKED_ZH),

@@ -34,7 +34,7 @@ import psycopg
 
 from bench.dashboard_seed import seed
 from bench.scheduler import fresh_database
-from bot.dashboard import assemble, drill, metrics, voc
+from bot.dashboard import assemble, drill, metrics, options, voc
 from bot.dashboard.period import window
 from flows.business.dashboard_config import config_of
 from storage import kpi_customers, kpi_drill, kpi_queries, kpi_rollup, repo
@@ -73,10 +73,9 @@ def _queries(db: Database, now: datetime) -> dict[str, Callable[[], Any]]:
         return run
 
     def payload(win: Any, d: Dims) -> Callable[[], Any]:
-        def run() -> Any:
-            with db.read() as s:
-                options = kpi_customers.dimension_values(s)
-            return assemble.build(db, tz=TZ, now=now, cfg=cfg, window=win, dims=d, options=options)
+        def run() -> Any:  # what GET /api/console/dashboard does (filter choices remembered)
+            choices = options.values(db)
+            return assemble.build(db, tz=TZ, now=now, cfg=cfg, window=win, dims=d, options=choices)
         return run
 
     return {

@@ -107,6 +107,15 @@ def test_targets_are_edited_in_the_script_editor(console: Console) -> None:
     assert "green 30 is above amber 25" in refused.json()["message"]
 
 
+def test_a_region_that_just_appeared_is_accepted_at_once(console: Console) -> None:
+    sup, _ = console.as_user(S)
+    assert sup.get("/api/console/dashboard").status_code == 200  # filter choices remembered
+    World(console.db).customer("new", channel="web", region="大兴区")
+    r = sup.get("/api/console/dashboard?region=大兴区")
+    assert r.status_code == 200, r.text
+    assert "大兴区" in r.json()["options"]["region"]
+
+
 @pytest.mark.parametrize(("query", "message"), [
     ("?period=1y", "period must be one of 7d, 30d, 90d, not '1y'"),
     ("?end=2026-02-30", "end must be a date like 2026-11-30, not '2026-02-30'"),

@@ -15,10 +15,9 @@ from fastapi import APIRouter, Query, Request
 
 from bot.console.deps import ApiError, now_of, services
 from bot.console.roles import Supervisor
-from bot.dashboard import assemble, drill, voc
-from bot.dashboard.period import InputError, Window, dims_from, window
+from bot.dashboard import assemble, drill, options, voc
+from bot.dashboard.period import InputError, Window, window
 from flows.business.dashboard_config import DashboardConfig, config_of
-from storage import kpi_customers
 from storage.kpi_queries import Dims
 
 router = APIRouter(tags=["console"])
@@ -41,13 +40,12 @@ def _inputs(request: Request, period: str, end: str | None, filters: dict[str, s
     svc = services(request)
     cfg = config_of(svc.scripts.bundle.section("dashboard"))
     today = now_of(request).astimezone(svc.settings.tz).date()
-    with svc.db.read() as s:
-        options = kpi_customers.dimension_values(s)
     try:
-        return cfg, window(period, end, today=today, trend_weeks=cfg.trend_weeks), \
-            dims_from(filters, options), options
+        win = window(period, end, today=today, trend_weeks=cfg.trend_weeks)
+        dims, choices = options.checked(svc.db, filters)
     except InputError as exc:
         raise ApiError(422, str(exc)) from None
+    return cfg, win, dims, choices
 
 
 @router.get("/dashboard")
@@ -58,10 +56,10 @@ def dashboard(request: Request, who: Supervisor, period: str = _period(), end: s
     the scripts' ``dashboard:`` section), weekly trends, region × service CSAT with drop
     alerts, complaints by channel, class and topic."""
     filters = {"region": region, "service": service, "tier": tier, "channel": channel}
-    cfg, win, dims, options = _inputs(request, period, end, filters)
+    cfg, win, dims, choices = _inputs(request, period, end, filters)
     svc = services(request)
     return assemble.build(svc.db, tz=svc.settings.tz, now=now_of(request), cfg=cfg, window=win,
-                          dims=dims, options=options)
+                          dims=dims, options=choices)
 
 
 @router.get("/dashboard/drill")
@@ -73,7 +71,7 @@ def drill_down(request: Request, who: Supervisor, kind: str = Query(..., max_len
     """The conversations behind a number: ``kind`` is a tile's ``drill`` value (surveys,
     complaints, handoff, repeat, at_risk ...); ``previous=true`` for the previous period."""
     filters = {"region": region, "service": service, "tier": tier, "channel": channel}
-    cfg, win, dims, _options = _inputs(request, period, end, filters)
+    cfg, win, dims, _choices = _inputs(request, period, end, filters)
     svc = services(request)
     try:
         return drill.rows(svc.db, kind, win.previous if previous else win.current, dims,
@@ -90,6 +88,6 @@ def voice(request: Request, who: Supervisor, period: str = _period(), end: str |
     """Voice of the customer: top-10 pain points and praise from survey comments and
     complaints, with counts and example quotes."""
     filters = {"region": region, "service": service, "tier": tier, "channel": channel}
-    _cfg, win, dims, _options = _inputs(request, period, end, filters)
+    _cfg, win, dims, _choices = _inputs(request, period, end, filters)
     svc = services(request)
     return voc.voice(svc.db, win.current, dims, svc.settings.tz, now=now_of(request))

@@ -107,7 +107,7 @@ def _queries(db: Database, now: datetime) -> dict[str, Callable[[], Any]]:
         "drill: contacts of a region": read(lambda s: kpi_drill.contacts(
             s, week.current.first, week.current.last, filtered, "all")),
         "voice of the customer, 30 days": lambda: voc.voice(
-            db, window("30d", None, today=today).current, dims, TZ, now=now),
+            db, window("30d", None, today=today).current, dims, TZ),
         "dashboard payload, 7 days": payload(week, dims),
         "dashboard payload, 90 days": payload(quarter, dims),
         "dashboard payload, filtered": payload(week, filtered),

@@ -34,8 +34,9 @@ _CLAUSE = re.compile(r"[，。！？、；：,.!?;:()（）【】\[\]\"“”‘
 #: times, dates, amounts ("九点", "两个小时", "300元"): what happened, not what it was about
 _ZH_QUANTITY = re.compile(r"[零一二三四五六七八九十百千两几\d]+"
                           r"(点|点钟|号|日|月|分|分钟|小时|天|周|个|次|块|元|米|平)")
-_DEGREE_PREFIX = ("非常", "特别", "十分", "很", "太", "挺", "超", "真", "好", "蛮", "更")
+_DEGREE_RX = re.compile("^(非常|特别|十分|很|太|挺|超|真|好|蛮|更)(.+)$")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
 _EN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
 
 def _words(block: str) -> frozenset[str]:
@@ -119,10 +120,9 @@ def _zh_candidates(clause: str) -> tuple[list[tuple[str, ...]], list[str]]:
 
 def _strip_degree(token: str) -> str:
     """"很差" → "差", "太贵" → "贵": jieba keeps some degree + adjective pairs as one word."""
-    for prefix in _DEGREE_PREFIX:
-        rest = token[len(prefix):]
-        if token.startswith(prefix) and rest and (len(rest) >= 2 or rest in ZH_SINGLE):
-            return rest
+    m = _DEGREE_RX.match(token)
+    if m is not None and (len(m.group(2)) >= 2 or m.group(2) in ZH_SINGLE):
+        return m.group(2)
     return token
 
 
@@ -216,7 +216,11 @@ def extract(texts: Sequence[str], *, top: int = 10, min_count: int = 2) -> list[
     zh_phrases: set[tuple[str, ...]] = set()
     all_runs: list[list[str]] = []
     for index, text in enumerate(texts):
-        for clause in _CLAUSE.split((text or "").lower()):
+        lowered = (text or "").lower()
+        # all Chinese: one jieba pass over the whole text (its punctuation breaks pairs)
+        clauses = ([lowered] if _HAN.search(lowered) and not _LATIN_WORD.search(lowered)
+                   else _CLAUSE.split(lowered))
+        for clause in clauses:
             if not clause:
                 continue
             if _HAN.search(clause):

@@ -8,10 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from storage.conn import Tx, conn_of
-from storage.kpi_queries import COMPLAINT_CLASSES, Dims, apply_dims, seconds_between, sla_conditions
+from storage.kpi_queries import (
+    COMPLAINT_CLASSES,
+    Dims,
+    apply_dims,
+    joined,
+    needs,
+    seconds_between,
+    sla_conditions,
+)
 from storage.models import ChannelIdentity, Conversation, Customer
 from storage.models_business import Booking, PointsEntry, SurveyResponse, Ticket
 from storage.models_kpi import KpiContact
@@ -157,3 +165,41 @@ def redemptions(tx: Tx, start: datetime, end: datetime, dims: Dims, *,
     stmt = stmt.order_by(p.delta, p.created_at.desc()).limit(min(limit, MAX_ROWS))
     return [DrillRow(x[0], _customer_name(x[1], x[2]), x[3], x[4], {"points": x[5], "ref": x[6]})
             for x in conn_of(tx).execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A customer's own words: a survey comment (with its CSAT) or a complaint description."""
+
+    source: str  # survey | complaint
+    text: str
+    at: datetime
+    conversation: str | None
+    csat: int | None
+    ticket_id: str | None
+
+
+def texts(tx: Tx, start: datetime, end: datetime, dims: Dims, *, limit: int) -> list[Said]:
+    """Survey comments and complaint descriptions of [start, end), the most recent ``limit``
+    of each; joined only to what the filters need (and the conversation, for its link)."""
+    conn = conn_of(tx)
+    r, t = SurveyResponse, Ticket
+    out: list[Said] = []
+    for table, kind in ((r, "survey"), (t, "complaint")):
+        base, exprs = joined(table, needs(dims))
+        cols = ((r.comment, r.csat, literal(None)) if table is r
+                else (t.description, literal(None), t.public_id))
+        link = Conversation.__table__.alias("link")
+        stmt = apply_dims(
+            base.add_columns(*cols, table.created_at, link.c.public_id)
+            .outerjoin(link, link.c.id == table.conversation_id)
+            .where(table.created_at >= start, table.created_at < end), exprs, dims)
+        if stmt is None:
+            continue
+        if table is r:
+            stmt = stmt.where(r.comment.is_not(None), r.comment != "")
+        else:
+            stmt = stmt.where(t.severity.in_(COMPLAINT_CLASSES))
+        stmt = stmt.order_by(table.created_at.desc(), table.id.desc()).limit(limit)
+        out += [Said(kind, x[0] or "", x[3], x[4], x[1], x[2]) for x in conn.execute(stmt)]
+    return out

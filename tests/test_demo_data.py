@@ -48,7 +48,7 @@ def test_months_of_marked_activity_that_tell_a_story(db: Database) -> None:
     assert mean(series["containment_pct"][-4:]) > mean(series["containment_pct"][:4])
     assert mean(series["handoff_pct"][-4:]) < mean(series["handoff_pct"][:4])
     assert any(c["alert"] for c in data["matrix"]["cells"])
-    said = voc.voice(db, window("30d", None, today=TODAY).current, Dims(), TZ, now=NOW)
+    said = voc.voice(db, window("30d", None, today=TODAY).current, Dims(), TZ)
     pains = {p["phrase"] for p in said["negative"]["phrases"]}
     assert pains & {"迟到", "arrived late"}
 

@@ -90,4 +90,4 @@ def voice(request: Request, who: Supervisor, period: str = _period(), end: str |
     filters = {"region": region, "service": service, "tier": tier, "channel": channel}
     _cfg, win, dims, _choices = _inputs(request, period, end, filters)
     svc = services(request)
-    return voc.voice(svc.db, win.current, dims, svc.settings.tz, now=now_of(request))
+    return voc.voice(svc.db, win.current, dims, svc.settings.tz)

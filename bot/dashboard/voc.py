@@ -9,8 +9,6 @@ RAKE for English).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,22 +17,13 @@ from nlu.keyphrases import extract
 from nlu.sentiment import analyse
 from storage import kpi_drill
 from storage.db import Database
+from storage.kpi_drill import Said
 from storage.kpi_queries import Dims
 
 #: texts read per source (the most recent / worst first); enough for stable phrases
 TEXT_LIMIT = 2000
 QUOTES = 3
 QUOTE_CHARS = 160
-
-
-@dataclass(frozen=True, slots=True)
-class Said:
-    text: str
-    source: str  # survey | complaint
-    at: datetime
-    conversation: str | None
-    score: int | None  # CSAT for a survey comment
-    ref: str | None  # ticket id for a complaint
 
 
 def polarity(csat: int | None, text: str) -> str:
@@ -45,34 +34,24 @@ def polarity(csat: int | None, text: str) -> str:
     return analyse(text, None).label
 
 
-def collect(db: Database, span: Span, dims: Dims, tz: ZoneInfo, *, now: datetime
-            ) -> dict[str, list[Said]]:
+def collect(db: Database, span: Span, dims: Dims, tz: ZoneInfo) -> dict[str, list[Said]]:
     """The period's texts by polarity (``positive`` / ``negative``; neutral ones are dropped)."""
-    start, end = span.start(tz), span.end(tz)
     with db.read() as s:
-        comments = kpi_drill.surveys(s, start, end, dims, limit=TEXT_LIMIT, with_comment=True)
-        complaints = kpi_drill.tickets(s, start, end, dims, "complaints", now=now,
-                                       limit=TEXT_LIMIT)
+        found = kpi_drill.texts(s, span.start(tz), span.end(tz), dims, limit=TEXT_LIMIT)
     out: dict[str, list[Said]] = {"positive": [], "negative": []}
-    for r in comments:
-        text = str(r.detail.get("comment") or "").strip()
-        if text:
-            side = polarity(r.detail.get("csat"), text)
-            if side in out:
-                out[side].append(Said(text, "survey", r.at, r.conversation, r.detail.get("csat"),
-                                      None))
-    for r in complaints:
-        text = str(r.detail.get("description") or "").strip()
-        if text:
-            out["negative"].append(Said(text, "complaint", r.at, r.conversation, None,
-                                        r.detail.get("ticket_id")))
+    for said in found:
+        if not said.text.strip():
+            continue
+        side = "negative" if said.source == "complaint" else polarity(said.csat, said.text)
+        if side in out:
+            out[side].append(said)
     return out
 
 
 def _quote(s: Said) -> dict[str, Any]:
     text = s.text if len(s.text) <= QUOTE_CHARS else s.text[:QUOTE_CHARS - 1] + "…"
     return {"text": text, "source": s.source, "at": s.at.isoformat(),
-            "conversation_id": s.conversation, "csat": s.score, "ticket_id": s.ref}
+            "conversation_id": s.conversation, "csat": s.csat, "ticket_id": s.ticket_id}
 
 
 def phrases(said: list[Said], top: int) -> list[dict[str, Any]]:
@@ -89,10 +68,9 @@ def phrases(said: list[Said], top: int) -> list[dict[str, Any]]:
     return out
 
 
-def voice(db: Database, span: Span, dims: Dims, tz: ZoneInfo, *, now: datetime,
-          top: int = 10) -> dict[str, Any]:
+def voice(db: Database, span: Span, dims: Dims, tz: ZoneInfo, *, top: int = 10) -> dict[str, Any]:
     """Top ``top`` pain points (negative) and praise (positive) of ``span``."""
-    said = collect(db, span, dims, tz, now=now)
+    said = collect(db, span, dims, tz)
     return {"period": span.to_dict(),
             "negative": {"texts": len(said["negative"]), "phrases": phrases(said["negative"], top)},
             "positive": {"texts": len(said["positive"]), "phrases": phrases(said["positive"], top)}}

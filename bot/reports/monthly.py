@@ -48,7 +48,7 @@ def monthly(db: Database, *, month: str, tz: ZoneInfo, now: datetime, cfg: Dashb
         demo = bulk.demo_until(s) is not None
     data = assemble.build(db, tz=tz, now=now, cfg=cfg, window=win, dims=Dims(), options=options)
     step("report", 1, len(STEPS))
-    voice = voc.voice(db, win.current, Dims(), tz, now=now)
+    voice = voc.voice(db, win.current, Dims(), tz)
     step("report", 2, len(STEPS))
     out_dir.mkdir(parents=True, exist_ok=True)
     base = out_dir / f"careline-{month}"

@@ -74,16 +74,17 @@ def test_a_mild_no_never_queues(desk: Desk, texts: list[str]) -> None:
 
 
 def test_two_negative_messages_of_three_queue(desk: Desk) -> None:
-    desk.say("eve", "我不满意")
+    # "不行" keeps them refusals: a bare "我不满意" is half complaint (intake, a calm flow).
+    desk.say("eve", "不行 我不满意")
     assert desk.conv("eve").status == "bot"  # one is not enough
-    replies = desk.say("eve", "不满意")
+    replies = desk.say("eve", "不满意 不行")
     assert replies[-1].startswith("抱歉没能让您满意，我为您转接人工客服。")
     assert (desk.conv("eve").status, desk.conv("eve").handoff_reason) == ("queued", "negative")
     assert desk.events("eve", "handoff_requested")[0][2]["recent"] == [-0.625, -0.625]
 
 
 def test_negative_messages_further_apart_do_not_queue(desk: Desk) -> None:
-    for text in ["我不满意", "你好", "多少钱", "不满意"]:
+    for text in ["不行 我不满意", "你好", "多少钱", "不满意 不行"]:
         desk.say("fay", text)
     assert desk.conv("fay").status == "bot"
 

@@ -130,8 +130,17 @@ def test_rules_do_not_fire_on_look_alikes(nlu):
     assert nlu.rules.match("我不想取消") is None
     assert nlu.rules.match("取消预约要扣钱吗") is None  # a policy question
     assert nlu.rules.match("搬钢琴需要人工搬运吗") is None  # manual labour, not a human agent
-    assert nlu.rules.match("人工费多少钱") == "quote"
+    assert nlu.rules.match("人工费多少钱") is None  # labour cost, not a human agent
+    assert nlu.parse("人工费多少钱").intent.name == "quote"
     assert nlu.rules.match("tell me about the human body") is None
+
+
+def test_prices_of_other_things_are_not_quotes(nlu):
+    # No keyword rule turns every 多少钱 / "how much is" into a quote: the model decides.
+    assert nlu.parse("iphone多少钱").intent.name == "out_of_scope"
+    assert nlu.parse("how much is a flight to tokyo").intent.name == "out_of_scope"
+    assert nlu.parse("两室一厅搬家多少钱").intent.name == "quote"
+    assert nlu.parse("how much is a deep clean").intent.name == "quote"
 
 
 def test_low_confidence_becomes_out_of_scope(cache_dir):

@@ -6,9 +6,11 @@ import json
 import logging
 import socket
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -297,7 +299,11 @@ def test_our_model_parse_keeps_the_rasa_shape_on_the_rasa_backend(rasa_app: Test
     assert body["text"] == "明天搬家多少钱"
     assert body["intent"] == {"name": "quote", "confidence": 0.91}
     assert body["intent_ranking"][0] == body["intent"] and len(body["intent_ranking"]) > 1
-    assert body["entities"] == [{"entity": "date", "value": "2026-11-24", "start": 0, "end": 2}]
+    # /model/parse resolves dates against the wall clock (the services' clock is for turns).
+    tomorrow = (datetime.now(ZoneInfo(NOW.tzinfo.key if isinstance(NOW.tzinfo, ZoneInfo)
+                                      else "Asia/Shanghai")) + timedelta(days=1)).date()
+    assert body["entities"] == [{"entity": "date", "value": tomorrow.isoformat(), "start": 0,
+                                 "end": 2}]
     assert body["sentiment"]["label"] == "neutral" and body["lang"] == "zh"
 
 

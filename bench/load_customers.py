@@ -121,7 +121,9 @@ class Customer:
     async def _script(self, client: httpx.AsyncClient, script: Script) -> bool:
         replies: list[str] = []
         for turn in script.turns:
-            if turn.unless and re.search(turn.unless, "\n".join(replies)):
+            said = "\n".join(replies)
+            if (turn.unless and re.search(turn.unless, said)) or (
+                    turn.when and not re.search(turn.when, said)):
                 continue
             replies = await self.turn(client, turn) or []
             if not replies:

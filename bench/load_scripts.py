@@ -20,6 +20,9 @@ class Turn:
     #: skip this turn when the previous turn's replies match this (the bot already knew:
     #: a phone number remembered from an earlier booking is not asked again)
     unless: str | None = None
+    #: send this turn only when the previous turn's replies match this (the bot asked
+    #: something it asks only sometimes: "is it about this booking?" after a booking)
+    when: str | None = None
 
     def matches(self, replies: list[str]) -> bool:
         return re.search(self.expect, "\n".join(replies), re.S) is not None
@@ -68,11 +71,13 @@ SCRIPTS: tuple[Script, ...] = (
        ("13812345678", r"特别要求|电话", _ASKED_EXTRAS_ZH),
        ("没有", _BOOKED_ZH)),
     _s("complaint", "en",
-       ("I have a complaint, the cleaner was rude and shouted at me", r"photos"),
+       ("I have a complaint, the cleaner was rude and shouted at me", r"photos|this booking"),
+       ("Not about a booking", r"photos", None, r"this booking"),
        ("skip", r"put it right"),
        ("An apology", r"ticket T\d{10}")),
     _s("complaint", "zh",
-       ("我要投诉，阿姨态度很差，说话很凶", r"如有照片"),
+       ("我要投诉，阿姨态度很差，说话很凶", r"如有照片|这个订单"),
+       ("与订单无关", r"如有照片", None, r"这个订单"),
        ("跳过", r"如何处理"),
        ("道歉", r"工单号 T\d{10}")),
     _s("faq", "en",

@@ -64,6 +64,7 @@ class Stats:
     passive: list[tuple[str, str]] = field(default_factory=list)  # (openid, text) in HTTP answers
     first_ack: float = 0.0
     last_ack: float = 0.0
+    ack_times: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -226,6 +227,7 @@ class Customer:
             stats.sent += 1
             stats.first_ack = stats.first_ack or now
             stats.last_ack = now
+            stats.ack_times.append(now)
             stats.acked[self.channel].add(ident)
             if self.channel == "wechat":
                 reply = passive_text(resp.content, self.safe)

@@ -30,6 +30,7 @@ def figures(out: dict[str, Any], fake: LoadFake) -> dict[str, Any]:
     res: dict[str, Any] = {
         "updates_acknowledged": stats.sent,
         "updates_per_s": stats.sent / span,
+        "updates_per_s_busiest_10s": window_peak(stats.ack_times, 10.0) / 10,
         "platform_messages": len(fake.arrivals),
         "passive_replies": len(stats.passive),
         "turns_ok": stats.turns_ok, "turns_wrong": stats.turns_bad,
@@ -80,7 +81,9 @@ def render(args: argparse.Namespace, out: dict[str, Any], v: Verdict, fake: Load
     lines = ["", f"== load: {args.customers} customers × {args.scripts} conversations, "
              f"{args.workers} workers, {args.db}{', FAULTS' if args.faults else ''} ==",
              f"load phase {out['load_seconds']:.0f} s; {f['updates_acknowledged']} updates "
-             f"acknowledged ({f['updates_per_s']:.1f}/s); {f['platform_messages']} messages "
+             f"acknowledged ({f['updates_per_s']:.1f}/s on average, "
+             f"{f['updates_per_s_busiest_10s']:.1f}/s in the busiest 10 s); "
+             f"{f['platform_messages']} messages "
              f"pushed to the platform APIs + {f['passive_replies']} WeChat passive replies",
              f"conversation turns answered as expected: {f['turns_ok']}, wrong or missing: "
              f"{f['turns_wrong']}; surveys answered {f['surveys_answered']}",

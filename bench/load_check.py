@@ -57,9 +57,21 @@ class Verdict:
                     or self.passive_extra or self.inbound.get("pending")
                     or self.inbound.get("failed"))
 
+    @property
+    def within_windows(self) -> bool:
+        """Exactly once but for the documented windows: a send the platform delivered but
+        answered too late is retried (a duplicate), a row a killed worker may have been
+        sending is marked failed (delivered or not)."""
+        return not (self.acked_missing or self.processed_twice or self.processed_without_event
+                    or self.missing or self.unfinished or self.passive_missing
+                    or self.passive_extra or self.inbound.get("pending")
+                    or self.inbound.get("failed")
+                    or self.duplicates != self.duplicates_after_timeout)
+
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out["exactly_once"] = self.exactly_once
+        out["within_windows"] = self.within_windows
         return out
 
 

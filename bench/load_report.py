@@ -128,7 +128,15 @@ def render(args: argparse.Namespace, out: dict[str, Any], v: Verdict, fake: Load
     if out.get("stuck_in_sending"):
         lines.append(f"left 'sending' by killed workers at the end: {out['stuck_in_sending']} "
                      f"(recover after the stale period: {out.get('finish')})")
-    lines.append(f"VERDICT: {'exactly once' if v.exactly_once else 'NOT exactly once'}")
+    if v.exactly_once:
+        verdict = "exactly once"
+    elif v.within_windows:
+        verdict = (f"exactly once except the documented windows: {v.duplicates} duplicate(s) "
+                   f"after platform timeouts, {v.failed_but_delivered + v.failed_not_delivered}"
+                   " row(s) marked failed as interrupted by a kill")
+    else:
+        verdict = "NOT exactly once"
+    lines.append(f"VERDICT: {verdict}")
     if stats.bad_samples:
         lines.append("wrong turns (first few):")
         lines += [f"  {s}" for s in stats.bad_samples]

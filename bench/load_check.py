@@ -54,6 +54,7 @@ class Verdict:
     def exactly_once(self) -> bool:
         return not (self.acked_missing or self.processed_twice or self.processed_without_event
                     or self.missing or self.duplicates or self.unfinished or self.passive_missing
+                    or self.failed_not_delivered
                     or self.passive_extra or self.inbound.get("pending")
                     or self.inbound.get("failed"))
 

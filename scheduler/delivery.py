@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from datetime import timedelta
 
-from scheduler.dispatcher import Sender, dispatch_due
+from scheduler.dispatcher import Sender, dispatch_due, recover
 from scheduler.ratelimit import limiter_for
 from scheduler.sender_lock import SenderLock
 from storage.db import Database
@@ -70,7 +71,11 @@ class DeliveryWorker:
     def _run(self, channel: str, wake: threading.Event, lane: tuple[int, int] | None) -> None:
         limiter = limiter_for(channel)
         # A platform-wide limit is counted in this process: only one process sends at a time.
-        lock = SenderLock(self.db, channel) if limiter is not None else None
+        # Taking over, this process knows the channel's claims are the previous sender's
+        # (killed, or cut off from the database and stopping at its next record): recovered
+        # now, not after the 10-minute stale period that other channels need.
+        lock = SenderLock(self.db, channel, on_acquire=lambda: recover(
+            self.db, stale_after=timedelta(0), channels=[channel])) if limiter is not None else None
         while not self._stop.is_set():
             wake.clear()
             wait = self.idle_wait

@@ -199,7 +199,7 @@ _REQUEUED = "claimed by a process that stopped before trying it; requeued"
 
 
 def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
-            in_flight: str = "fail") -> int:
+            in_flight: str = "fail", channels: Sequence[str] | None = None) -> int:
     """Rows left in ``sending`` by a crashed process (claimed before ``now - stale_after``).
 
     Per claimed batch (one claim token), in claim order: the first unrecorded row may have
@@ -207,6 +207,8 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
     the claim (storage/outbox_claims.py) — and is failed with the reason
     (``in_flight="resend"``: back to pending, for a channel that de-duplicates by
     idempotency key); the later rows were never tried and go back to ``pending``.
+    ``channels``: only rows of these (a process that has just become the only sender on
+    a channel knows every claim of that channel is an earlier sender's: scheduler/delivery.py).
     Returns how many rows were recovered either way.
     """
     if in_flight not in ("fail", "resend"):
@@ -214,7 +216,10 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
     o = OutboxMessage
     # the literal lets SQLite use the partial index ix_outbox_active (a bound parameter
     # cannot prove the index's WHERE), instead of scanning every scheduled row
-    stale = (text(_ACTIVE), o.status == "sending", o.claimed_at <= utcnow() - stale_after)
+    stale: tuple[Any, ...] = (text(_ACTIVE), o.status == "sending",
+                              o.claimed_at <= utcnow() - stale_after)
+    if channels is not None:
+        stale += (o.channel.in_(channels),)
     with db.read() as s:
         if s.execute(select(o.id).where(*stale).limit(1)).first() is None:
             return 0  # the usual case: nothing to recover, no write lock taken

@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -35,8 +36,11 @@ def _key(channel: str) -> int:
 
 
 class SenderLock:
-    def __init__(self, db: Database, channel: str) -> None:
+    def __init__(self, db: Database, channel: str,
+                 on_acquire: Callable[[], object] | None = None) -> None:
         self.db, self.channel = db, channel
+        #: run once each time this process becomes the sender (the previous one is gone)
+        self.on_acquire = on_acquire
         self._conn: Any = None  # PostgreSQL: the session holding the advisory lock
         self._raw: Any = None  # ... and its pool entry
         self._file: int | None = None  # SQLite: the flocked file descriptor
@@ -49,7 +53,11 @@ class SenderLock:
     def held(self) -> bool:
         """True when this process may send on the channel now (taking the lock if free)."""
         try:
-            return self._held_pg() if self.db.is_postgres else self._held_file()
+            had = self._conn is not None or self._file is not None
+            held = self._held_pg() if self.db.is_postgres else self._held_file()
+            if held and not had and self.on_acquire is not None:
+                self.on_acquire()
+            return held
         except Exception:
             log.warning("could not check the %s sender lock; not sending this pass",
                         self.channel, exc_info=True)

@@ -23,6 +23,7 @@ from storage import repo
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repo import NewOutbox
+from storage.types import utcnow
 
 from .fakes.telegram_api import TOKEN
 
@@ -116,3 +117,29 @@ def test_the_lock_is_one_holder_at_a_time(db_url: str) -> None:
         b.release()
         a_db.dispose()
         b_db.dispose()
+
+
+def test_a_new_sender_recovers_what_a_killed_one_had_claimed_at_once(db_url: str) -> None:
+    """A sender killed with a batch claimed leaves it 'sending'. The process that takes
+    over knows those claims are the dead one's, so it does not wait the 10-minute stale
+    period: the row that may have been in flight is failed (at most once), the rest go."""
+    db = Database(db_url)
+    _burst(db, 3)
+    with db.session() as s:  # the dead sender's claim: nothing recorded after it
+        claimed = repo.claim_due(s, utcnow(), channels=["telegram"])
+    assert len(claimed) == 3
+    with LoadFake() as fake:
+        worker, wdb, channel = _worker(db_url, fake)
+        worker.start()
+        try:
+            _wait_sent(db, 2, timeout=10)
+        finally:
+            worker.stop()
+            channel.close()
+            wdb.dispose()
+    with db.read() as s:
+        rows = s.execute(select(OutboxMessage.idempotency_key, OutboxMessage.status)
+                         .order_by(OutboxMessage.id)).all()
+    db.dispose()
+    assert [status for _, status in rows] == ["failed", "sent", "sent"]
+    assert sorted(a.text for a in fake.arrivals) == ["offer 1", "offer 2"]

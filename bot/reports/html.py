@@ -104,7 +104,7 @@ def _voice(voice: dict[str, Any], lang: str) -> str:
     for side, key, color in (("negative", "pain", svg.PALETTE[3]), ("positive", "praise", svg.PALETTE[0])):
         block = voice[side]
         parts.append(f"<h3>{escape(t(key, lang))}</h3><p class=\"muted\">"
-                     f"{escape(t('texts_read', lang, n=block['texts']))}</p>")
+                     f"{escape(t(f'{key}_read', lang, n=block['texts']))}</p>")
         if not block["phrases"]:
             parts.append(f"<p class=\"muted\">{escape(t('none', lang))}</p>")
             continue

@@ -212,4 +212,9 @@ def load_or_train_joint(examples: Callable[[], Sequence[tuple[str, str]]], key: 
     if use_cache and classifier.store_cached(cache_dir, f"emb-{joint}", model):
         with contextlib.suppress(OSError):  # unwritable: retrained at the next start
             np.save(dense_file, dense.coef)
+            # classifier.store_cached prunes old models; drop their embedding halves too.
+            for old in cache_dir.glob("nlu-emb-dense-*.npy"):
+                tag = old.stem.removeprefix("nlu-emb-dense-")
+                if not (cache_dir / f"nlu-intents-emb-{tag}.json").exists():
+                    old.unlink(missing_ok=True)
     return model, dense

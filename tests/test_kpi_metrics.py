@@ -106,9 +106,10 @@ def test_complaints_resolution_and_sla(db: Database, week: World) -> None:
     split = data["complaints"]
     assert {r["channel"]: (r["complaints"], r["contacts"]) for r in split["by_channel"]} == {
         "web": (1, 2), "wechat": (1, 2), "telegram": (1, 1)}
-    assert split["by_class"] == [{"severity": "experience", "count": 2},
-                                 {"severity": "urgent", "count": 1}]
-    assert split["by_topic"] == [{"topic": "lateness", "count": 2}, {"topic": "damage", "count": 1}]
+    assert split["by_class"] == [{"severity": "experience", "count": 2, "rate_pct": 40.0},
+                                 {"severity": "urgent", "count": 1, "rate_pct": 20.0}]
+    assert split["by_topic"] == [{"topic": "lateness", "count": 2, "rate_pct": 40.0},
+                                 {"topic": "damage", "count": 1, "rate_pct": 20.0}]
 
 
 def test_bot_performance(db: Database, week: World) -> None:

@@ -136,8 +136,8 @@ def compute(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, churn_days: in
 
 
 def breakdowns(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, bucket: int) -> dict[str, Any]:
-    """Complaints of one bucket by channel (with the rate per 100 contacts), by class and by
-    topic."""
+    """Complaints of one bucket by channel, by class and by topic, each with its rate per 100
+    contacts (of that channel; of all contacts for a class or topic)."""
     by_channel = kpi_queries.tickets(tx, bounds, dims, now=now, by=("channel",)) or {}
     contacts = kpi_queries.contacts(tx, bounds, dims, by=("channel",))
     channels = sorted({k[1] for k in (*by_channel, *contacts) if k[0] == bucket})
@@ -156,8 +156,11 @@ def breakdowns(tx: Tx, bounds: Bounds, dims: Dims, *, now: datetime, bucket: int
             by_class[severity] = by_class.get(severity, 0) + int(v["complaints"])
             by_topic[topic] = by_topic.get(topic, 0) + int(v["complaints"])
 
+    seen_all = sum(v.get("contacts", 0) for k, v in contacts.items() if k[0] == bucket)
+
     def ranked(found: dict[str, int], key: str) -> list[dict[str, Any]]:
-        return [{key: k, "count": n} for k, n in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
+        return [{key: k, "count": n, "rate_pct": n / seen_all * 100 if seen_all else None}
+                for k, n in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
 
     return {"by_channel": rows, "by_class": ranked(by_class, "severity"),
             "by_topic": ranked(by_topic, "topic")}

@@ -87,8 +87,10 @@ def _tables(data: dict[str, Any], voice: dict[str, Any], lang: str
     split = data["complaints"]
     complaints = ([["channel", r["channel"], r["complaints"], r["contacts"], _num(r["rate_pct"])]
                    for r in split["by_channel"]]
-                  + [["class", r["severity"], r["count"], "", ""] for r in split["by_class"]]
-                  + [["topic", r["topic"], r["count"], "", ""] for r in split["by_topic"]])
+                  + [["class", r["severity"], r["count"], "", _num(r["rate_pct"])]
+                     for r in split["by_class"]]
+                  + [["topic", r["topic"], r["count"], "", _num(r["rate_pct"])]
+                     for r in split["by_topic"]])
     said = []
     for side in ("negative", "positive"):
         for rank, p in enumerate(voice[side]["phrases"], 1):

@@ -2,60 +2,34 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# CI installs Chromium and sets CARELINE_REQUIRE_BROWSER, so there a missing browser fails.
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CARELINE_REQUIRE_BROWSER"),
-    reason="no Chromium found (Debian package 'chromium'; .ci/run installs it)")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
+from .browser_support import chromium, live_server, needs_chromium
+
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(sqlite_url: str, nlu: Any) -> Iterator[str]:
-    import uvicorn
-
     from bot.app import create_app
     from bot.services import build_services
     from bot.settings import Settings
 
     settings = Settings(database_url=sqlite_url, hot_reload=False)
-    app = create_app(settings, build_services(settings, nlu=nlu))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)  # waiting for start-up, not timing anything
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    services = build_services(settings, nlu=nlu)
+    with live_server(create_app(settings, services), services=services) as url:
+        yield url
 
 
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM is not None, "Chromium is required here (CARELINE_REQUIRE_BROWSER is set)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with chromium() as browser:
         pg = browser.new_page(locale="zh-CN")
         pg.goto(f"{server}/chat")
         yield pg
-        browser.close()
 
 
 def bot_texts(page: Any) -> list[str]:

@@ -7,14 +7,8 @@ chat, so the tests do not depend on each other. On a failure the page is saved t
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import socket
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,20 +17,23 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from .browser_support import (
+    Watched,
+    chromium,
+    console_services,
+    live_server,
+    needs_chromium,
+    open_page,
+    post_telegram,
+)
 from .fakes.telegram_api import FakeTelegram, text_update
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# CI installs Chromium and sets CARELINE_REQUIRE_BROWSER, so there a missing browser fails.
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CARELINE_REQUIRE_BROWSER"),
-    reason="no Chromium found (Debian package 'chromium'; .ci/run installs it)")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
+pytestmark = needs_chromium
 SECRET = "tg-secret"
 PASSWORD = "correct horse battery"
 USERS = {"wei": "agent", "lin": "agent", "sup": "supervisor", "boss": "admin"}
 ANGRY = "气死我了！你们什么破服务，垃圾！"
-WAIT_MS = 10_000
+Console = Watched  # the page, and the dialogs and script errors it showed
 
 
 @dataclass
@@ -48,14 +45,8 @@ class Live:
 
     def customer_says(self, text: str, chat_id: int, *, language_code: str = "zh-hans") -> None:
         """Telegram delivers the customer's message to our webhook."""
-        update = text_update(next(self.update_ids), text, chat_id=chat_id,
-                             language_code=language_code)
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/telegram", data=json.dumps(update).encode(), method="POST",
-            headers={"Content-Type": "application/json",
-                     "X-Telegram-Bot-Api-Secret-Token": SECRET})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
+        post_telegram(self.url, text_update(next(self.update_ids), text, chat_id=chat_id,
+                                            language_code=language_code), SECRET)
 
     def sent_to(self, chat_id: int) -> list[str]:
         return [str(p["text"]) for p in self.fake.sent() if str(p["chat_id"]) == str(chat_id)]
@@ -74,92 +65,33 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
          nlu: Any) -> Iterator[Live]:
-    import uvicorn
+    import shutil
 
     from bot.app import create_app
-    from bot.console.auth import create_user
-    from bot.services import build_services
-    from bot.settings import Settings
-    from storage.types import utcnow
 
     path = tmp_path_factory.mktemp("console") / "careline.db"
     shutil.copy(sqlite_template, path)
     with FakeTelegram() as fake:
-        settings = Settings(database_url=f"sqlite:///{path}", hot_reload=False,
-                            telegram_token=SecretStr("123:ABC"), telegram_secret=SecretStr(SECRET),
-                            telegram_api_base=fake.base_url,
-                            secret_key=SecretStr("console-browser-test-secret-key"))
-        services = build_services(settings, nlu=nlu)
-        with services.db.transaction() as conn:
-            for name, role in USERS.items():
-                create_user(conn, name, PASSWORD, role, now=utcnow(),
-                            display_name=name.capitalize())
+        settings, services = console_services(
+            f"sqlite:///{path}", nlu, USERS, PASSWORD, telegram_token=SecretStr("123:ABC"),
+            telegram_secret=SecretStr(SECRET), telegram_api_base=fake.base_url,
+            secret_key=SecretStr("console-browser-test-secret-key"))
         app = create_app(settings, services, scheduler=True)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                            log_level="warning"))
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not srv.started and time.monotonic() < deadline:
-            time.sleep(0.02)  # waiting for start-up, not timing anything
-        assert srv.started, "the server did not start"
-        try:
-            yield Live(f"http://127.0.0.1:{port}", fake, services)
-        finally:
-            srv.should_exit = True
-            thread.join(timeout=10)
-            services.close()
+        with live_server(app, services=services) as url:
+            yield Live(url, fake, services)
 
 
 @pytest.fixture(scope="module")
 def browser(live: Live) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM is not None, "Chromium is required here (CARELINE_REQUIRE_BROWSER is set)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-@dataclass
-class Console:
-    page: Any
-    dialogs: list[str]
-    errors: list[str]
 
 
 @pytest.fixture
 def console(browser: Any, live: Live, request: pytest.FixtureRequest) -> Iterator[Console]:
     """A fresh browser context (no session) on the console, in English."""
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 860})
-    context.add_init_script("localStorage.setItem('careline.console.lang', 'en')")
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    seen = Console(page, [], [])
-
-    def on_dialog(dialog: Any) -> None:
-        seen.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda exc: seen.errors.append(str(exc)))
-    page.on("console", lambda msg: seen.errors.append(msg.text) if msg.type == "error"
-            # the browser logs every 4xx answer (401 before login, the 403s under test)
-            and not msg.text.startswith("Failed to load resource") else None)
-    failed_before = request.session.testsfailed
-    yield seen
-    if request.session.testsfailed > failed_before:  # this test failed: keep what it saw
-        shot = Path("/tmp") / f"console-{request.node.name}.png"
-        try:
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot: {shot}")
-        except Exception as exc:  # the page may be gone
-            print(f"no screenshot: {exc}")
-    context.close()
+    with open_page(browser, request, viewport=(1280, 860), shot_prefix="console") as seen:
+        yield seen
 
 
 def login(c: Console, live: Live, username: str) -> None:

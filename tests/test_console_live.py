@@ -4,7 +4,6 @@ with SLA colours, and the live event stream on a real server."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from flows.business import complaints
 from storage.models import Conversation, ConversationEvent, OutboxMessage
 from storage.models_console import AuditEntry
 
+from .browser_support import LiveServer
 from .conftest import NOW
 from .console_support import PASSWORDS, Console, make_console, seed_conversation
 
@@ -158,37 +158,15 @@ def test_tickets_carry_sla_colours_and_move_through_the_console(console: Console
 # -- the live stream on a real server ---------------------------------------------------------
 
 
-class Server:
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self.srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                                 log_level="warning"))
-        self.thread = threading.Thread(target=self.srv.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.srv.started and time.monotonic() < deadline:
-            time.sleep(0.02)  # waiting for start-up, not timing anything
-
-    def stop(self, timeout: float = 10) -> bool:
-        self.srv.should_exit = True
-        self.thread.join(timeout=timeout)
-        return not self.thread.is_alive()
-
-
 @pytest.fixture
 def live(console: Console) -> Iterator[str]:
-    server = Server(console.client.app)
+    server = LiveServer(console.client.app)
     yield server.url
     assert server.stop(), "the server did not stop"
 
 
 def test_an_open_stream_does_not_hold_the_server_at_shutdown(console: Console) -> None:
-    server = Server(console.client.app)
+    server = LiveServer(console.client.app)
     ann = _client(server.url, "ann")
     with ann.stream("GET", f"{API}/stream") as r:
         assert r.status_code == 200

@@ -4,11 +4,6 @@ drill down to conversations, filters travel in the URL, agents are turned away."
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from pydantic import SecretStr
 
+from .browser_support import chromium, console_services, live_server, needs_chromium, open_page
 from .png_pixels import near, summary
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CARELINE_REQUIRE_BROWSER"),
-    reason="no Chromium found (Debian package 'chromium'; .ci/run installs it)")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
+pytestmark = needs_chromium
 PASSWORD = "correct horse battery"
 USERS = {"sup": "supervisor", "wei": "agent"}
 TEAL, RED = "#0f766e", "#be123c"  # the first chart colour; pain points
@@ -34,68 +25,32 @@ PAGE_ERRORS: dict[int, list[str]] = {}  # uncaught script errors per page
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, nlu: Any) -> Iterator[str]:
-    import uvicorn
+    import shutil
 
     from bot.app import create_app
-    from bot.console.auth import create_user
     from bot.demo_data import seed
-    from bot.services import build_services
-    from bot.settings import Settings
-    from storage.types import utcnow
 
     path = tmp_path_factory.mktemp("dashboard") / "careline.db"
     shutil.copy(sqlite_template, path)
-    settings = Settings(database_url=f"sqlite:///{path}", hot_reload=False,
-                        secret_key=SecretStr("dashboard-browser-test-secret"))
-    services = build_services(settings, nlu=nlu)
+    settings, services = console_services(f"sqlite:///{path}", nlu, USERS, PASSWORD,
+                                          secret_key=SecretStr("dashboard-browser-test-secret"))
     seed(services.db, tz=settings.tz)
-    with services.db.transaction() as conn:
-        for name, role in USERS.items():
-            create_user(conn, name, PASSWORD, role, now=utcnow(), display_name=name.capitalize())
-    app = create_app(settings, services)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)  # waiting for start-up, not timing anything
-    assert server.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        services.close()
+    with live_server(create_app(settings, services), services=services) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(live: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM is not None, "Chromium is required here (CARELINE_REQUIRE_BROWSER is set)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 900})
-    context.add_init_script("localStorage.setItem('careline.console.lang', 'en')")
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    pg.on("pageerror", lambda exc: PAGE_ERRORS.setdefault(id(pg), []).append(str(exc)))
-    failed_before = request.session.testsfailed
-    yield pg
-    if request.session.testsfailed > failed_before:
-        shot = Path("/tmp") / f"dashboard-{request.node.name}.png"
-        pg.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot: {shot}")
-    context.close()
+    with open_page(browser, request, viewport=(1366, 900), console_errors=False,
+                   shot_prefix="dashboard") as seen:
+        PAGE_ERRORS[id(seen.page)] = seen.errors
+        yield seen.page
 
 
 def login(page: Any, live: str, username: str) -> None:

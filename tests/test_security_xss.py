@@ -13,12 +13,7 @@ CSP would have blocked the script.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,17 +22,21 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from .browser_support import (
+    WAIT_MS,
+    Watched,
+    chromium,
+    console_services,
+    live_server,
+    needs_chromium,
+    open_page,
+    post_telegram,
+)
 from .conftest import SHIPPED_FLOWS
 from .fakes.telegram_api import FakeTelegram, text_update
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CARELINE_REQUIRE_BROWSER"),
-    reason="no Chromium found (Debian package 'chromium'; .ci/run installs it)")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
+pytestmark = needs_chromium
 SECRET, PASSWORD = "tg-secret", "correct horse battery"
-WAIT_MS = 10_000
 
 IMG = "<img src=x onerror=alert('img')>"
 SCRIPT = "<script>alert('script')</script>"
@@ -61,11 +60,7 @@ class Live:
         update = text_update(next(self.update_ids), text, chat_id=chat_id)
         update["message"]["from"] |= {"first_name": first, "last_name": last}
         update["message"]["chat"] |= {"first_name": first, "last_name": last}
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/telegram", data=json.dumps(update).encode(), method="POST",
-            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
+        post_telegram(self.url, update, SECRET)
 
 
 def _faq_with_payload(flows: Path) -> None:
@@ -81,13 +76,9 @@ def _faq_with_payload(flows: Path) -> None:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
          nlu: Any) -> Iterator[Live]:
-    import uvicorn
+    import shutil
 
     from bot.app import create_app
-    from bot.console.auth import create_user
-    from bot.services import build_services
-    from bot.settings import Settings
-    from storage.types import utcnow
 
     tmp = tmp_path_factory.mktemp("xss")
     shutil.copy(sqlite_template, tmp / "careline.db")
@@ -95,51 +86,25 @@ def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
     shutil.copytree(SHIPPED_FLOWS, flows)
     _faq_with_payload(flows)
     with FakeTelegram() as fake:
-        settings = Settings(database_url=f"sqlite:///{tmp / 'careline.db'}", hot_reload=False,
-                            flows_dir=flows, telegram_token=SecretStr("123:ABC"),
-                            telegram_secret=SecretStr(SECRET), telegram_api_base=fake.base_url,
-                            secret_key=SecretStr("xss-browser-test-secret-key"))
-        services = build_services(settings, nlu=nlu)
+        settings, services = console_services(
+            f"sqlite:///{tmp / 'careline.db'}", nlu, {"boss": "admin", "wei": "agent"}, PASSWORD,
+            display_names={"boss": "Boss " + PAYLOAD, "wei": "Wei " + PAYLOAD},
+            flows_dir=flows, telegram_token=SecretStr("123:ABC"),
+            telegram_secret=SecretStr(SECRET), telegram_api_base=fake.base_url,
+            secret_key=SecretStr("xss-browser-test-secret-key"))
         assert services.scripts.bundle.faq, services.scripts.last_errors
-        with services.db.transaction() as conn:
-            create_user(conn, "boss", PASSWORD, "admin", now=utcnow(), display_name="Boss " + PAYLOAD)
-            create_user(conn, "wei", PASSWORD, "agent", now=utcnow(), display_name="Wei " + PAYLOAD)
         app = create_app(settings, services, scheduler=True)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)  # waiting for start-up, not timing anything
-        assert server.started
-        try:
-            yield Live(f"http://127.0.0.1:{port}", fake, services)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            services.close()
+        with live_server(app, services=services) as url:
+            yield Live(url, fake, services)
 
 
 @pytest.fixture(scope="module")
 def browser(live: Live) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM is not None, "Chromium is required here (CARELINE_REQUIRE_BROWSER is set)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-@dataclass
-class Page:
-    page: Any
-    dialogs: list[str]
-    errors: list[str]
-
+class Page(Watched):
     def assert_clean(self, where: str, root: str = "body") -> None:
         self.page.wait_for_timeout(250)  # give a stray handler the chance to fire
         injected = self.page.locator(root).locator(INJECTED).count()
@@ -150,22 +115,8 @@ class Page:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Page]:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.add_init_script("localStorage.setItem('careline.console.lang', 'en')")
-    pg = context.new_page()
-    pg.set_default_timeout(WAIT_MS)
-    seen = Page(pg, [], [])
-
-    def on_dialog(dialog: Any) -> None:
-        seen.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.on("dialog", on_dialog)
-    pg.on("pageerror", lambda exc: seen.errors.append(str(exc)))
-    pg.on("console", lambda msg: seen.errors.append(msg.text) if msg.type == "error"
-          and not msg.text.startswith("Failed to load resource") else None)
-    yield seen
-    context.close()
+    with open_page(browser) as seen:
+        yield Page(seen.page, seen.dialogs, seen.errors)  # the same lists, filled as it goes
 
 
 def login(p: Page, live: Live, username: str) -> None:

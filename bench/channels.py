@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bench.fakeplatform import FakePlatform
+from bench.fakeplatform import FakePlatform, chat_gaps_under
 from bench.loadgen import open_loop
 from bench.server import HOST, Server
 
@@ -79,7 +79,7 @@ def delivery(messages: int, per_chat: int, timeout: float) -> bool:
     texts = [text for _, _, text in fake.arrivals]
     duplicates = len(texts) - len(set(texts))
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
-    per_chat_violations = _per_chat_violations(fake.arrivals)
+    per_chat_violations = chat_gaps_under((t, chat) for t, chat, _ in fake.arrivals)
     ok = rate >= 0.95 * ALLOWED_RATE and duplicates == 0 and len(texts) == messages
     print(f"delivered {len(texts)}/{messages}; outbox {dict(statuses)}")
     print(f"achieved rate {rate:.2f} msg/s = {rate / ALLOWED_RATE:.1%} of the allowed "
@@ -87,16 +87,6 @@ def delivery(messages: int, per_chat: int, timeout: float) -> bool:
     print(f"duplicates {duplicates} (target 0): {'PASS' if duplicates == 0 else 'FAIL'}; "
           f"sends closer than 1 s to the same chat: {per_chat_violations}")
     return ok
-
-
-def _per_chat_violations(arrivals: list[tuple[float, str, str]]) -> int:
-    last: dict[str, float] = {}
-    bad = 0
-    for t, chat, _ in sorted(arrivals):
-        if chat in last and t - last[chat] < 0.95:  # 50 ms of slack for clock granularity
-            bad += 1
-        last[chat] = t
-    return bad
 
 
 def wechat_ack(rate: float, duration: float, connections: int) -> bool:

@@ -12,17 +12,19 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlparse
 
 
-class FakePlatform:
+class LoopbackApi:
+    """A threaded HTTP server on a free loopback port that answers every GET and POST with
+    JSON: ``answer(path, params)`` gives the status and the body (``params`` is the JSON
+    body, or the form fields with JSON values decoded)."""
+
     def __init__(self) -> None:
-        self.arrivals: list[tuple[float, str, str]] = []  # (time, recipient, text)
-        self._lock = threading.Lock()
-        self._message_id = 0
-        platform = self
+        api = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -36,20 +38,23 @@ class FakePlatform:
                 self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self) -> None:
-                self._answer(urlparse(self.path).path, {})
+                self._reply({})
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                self._answer(urlparse(self.path).path, _params(raw, self.headers))
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self._reply(request_params(raw, self.headers.get("Content-Type", "")))
 
-            def _answer(self, path: str, params: dict[str, Any]) -> None:
-                body = json.dumps(platform.handle(path, params)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+            def _reply(self, params: dict[str, Any]) -> None:
+                status, body = api.answer(urlparse(self.path).path, params)
+                data = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up (its timeout): nothing to answer
+                    self.close_connection = True
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -59,13 +64,27 @@ class FakePlatform:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> FakePlatform:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
+
+
+class FakePlatform(LoopbackApi):
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[tuple[float, str, str]] = []  # (time, recipient, text)
+        self._lock = threading.Lock()
+        self._message_id = 0
+
+    def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return 200, self.handle(path, params)
 
     def handle(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         now = time.perf_counter()
@@ -93,12 +112,27 @@ class FakePlatform:
         return {"errcode": 40001, "errmsg": "unknown api"}
 
 
-def _params(raw: bytes, headers: Any) -> dict[str, Any]:
-    kind = headers.get("Content-Type", "")
-    if "json" in kind:
-        return dict(json.loads(raw or b"{}"))
-    form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-    for key, value in form.items():
+def request_params(raw: bytes, content_type: str) -> dict[str, Any]:
+    """A request's JSON body, or its form fields with JSON values decoded; {} if unreadable."""
+    if "json" in content_type or raw.startswith(b"{"):
+        try:
+            return dict(json.loads(raw or b"{}"))
+        except ValueError:
+            return {}
+    form: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+    for key, value in list(form.items()):
         with contextlib.suppress(ValueError):
             form[key] = json.loads(value)
     return form
+
+
+def chat_gaps_under(sends: Iterable[tuple[float, str]], gap: float = 0.95) -> int:
+    """Sends ``(time, chat)`` closer than ``gap`` s to the previous one in the same chat
+    (Telegram's limit is 1 per second; the 50 ms of slack is for clock granularity)."""
+    last: dict[str, float] = {}
+    bad = 0
+    for t, chat in sorted(sends):
+        if chat in last and t - last[chat] < gap:
+            bad += 1
+        last[chat] = t
+    return bad

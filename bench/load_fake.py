@@ -14,18 +14,15 @@ still have delivered (this is the case that can legitimately produce a duplicate
 
 from __future__ import annotations
 
-import contextlib
-import json
 import random
-import socket
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+
+from bench.fakeplatform import LoopbackApi
 
 #: Longer than both adapters' read timeouts (10 s), so the sender gives up first.
 STALL_SECONDS = 11.0
@@ -64,8 +61,9 @@ class Counters:
     other: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-class LoadFake:
+class LoadFake(LoopbackApi):
     def __init__(self, faults: Faults | None = None, *, seed: int = 0) -> None:
+        super().__init__()
         self.faults = faults or Faults()
         self.arrivals: list[Arrival] = []
         self.by_recipient: dict[str, list[Arrival]] = defaultdict(list)
@@ -79,53 +77,10 @@ class LoadFake:
         self._faulted: set[str] = set()
         self._message_id = 0
         self._closing = threading.Event()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def setup(self) -> None:
-                super().setup()
-                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_GET(self) -> None:
-                self._go({})
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self._go(_params(raw, self.headers.get("Content-Type", "")))
-
-            def _go(self, params: dict[str, Any]) -> None:
-                status, body = fake.handle(urlparse(self.path).path, params)
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up (its timeout): nothing to answer
-                    self.close_connection = True
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> LoadFake:
-        self.thread.start()
-        return self
 
     def __exit__(self, *exc: object) -> None:
-        self._closing.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self._closing.set()  # held answers are let go at once
+        super().__exit__(*exc)
 
     # -- what the customers and the check read ------------------------------------------------
 
@@ -178,7 +133,7 @@ class LoadFake:
         with self._lock:
             self._stalled -= 1
 
-    def handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if path.endswith("/sendMessage"):
             return self._telegram_send(params)
         if path.endswith("/answerCallbackQuery"):
@@ -232,19 +187,6 @@ class LoadFake:
         return 200, {"errcode": 0, "errmsg": "ok"}
 
 
-def _params(raw: bytes, kind: str) -> dict[str, Any]:
-    if "json" in kind or raw.startswith(b"{"):
-        try:
-            return dict(json.loads(raw or b"{}"))
-        except ValueError:
-            return {}
-    form: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-    for key, value in list(form.items()):
-        with contextlib.suppress(ValueError):
-            form[key] = json.loads(value)
-    return form
-
-
 def window_peak(times: list[float], window: float = 1.0) -> int:
     """The most sends in any ``window`` seconds (Telegram allows 30 per second)."""
     ordered, best, lo = sorted(times), 0, 0
@@ -253,14 +195,3 @@ def window_peak(times: list[float], window: float = 1.0) -> int:
             lo += 1
         best = max(best, hi - lo + 1)
     return best
-
-
-def chat_gaps_under(arrivals: list[Arrival], gap: float = 0.95) -> int:
-    """Sends closer than ``gap`` s to the previous one in the same chat (limit: 1 per s)."""
-    last: dict[str, float] = {}
-    bad = 0
-    for a in sorted(arrivals, key=lambda a: a.t):
-        if a.recipient in last and a.t - last[a.recipient] < gap:
-            bad += 1
-        last[a.recipient] = a.t
-    return bad

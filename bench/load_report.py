@@ -6,9 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from bench.fakeplatform import chat_gaps_under
 from bench.load_check import Verdict
 from bench.load_customers import Stats
-from bench.load_fake import LoadFake, chat_gaps_under, window_peak
+from bench.load_fake import LoadFake, window_peak
 from bench.load_scripts import BURST_TEXT
 from bench.loadgen import percentile
 from bench.report import RESULTS_DIR
@@ -39,7 +40,7 @@ def figures(out: dict[str, Any], fake: LoadFake) -> dict[str, Any]:
         "http": dict(stats.statuses),
         "telegram_peak_per_s": window_peak(tg),
         "telegram_chat_gaps_under_1s": chat_gaps_under(
-            [a for a in fake.arrivals if a.platform == "telegram"]),
+            (a.t, a.recipient) for a in fake.arrivals if a.platform == "telegram"),
         "api_faults": {"calls": fake.counters.calls, "429/-1": fake.counters.rate_limited,
                        "500": fake.counters.server_error, "timeouts": fake.counters.timeouts},
     }

@@ -31,10 +31,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import psycopg
-
+from bench.benchdb import each_database, fresh_database
 from bench.dashboard_seed import seed
-from bench.scheduler import fresh_database
 from bot.dashboard import assemble, drill, metrics, options, voc
 from bot.dashboard.period import window
 from flows.business.dashboard_config import config_of
@@ -200,14 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.events, args.runs = 20_000, 3
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    results = []
-    for kind in kinds:
-        try:
-            results.append(run(kind, args))
-        except psycopg.OperationalError as exc:
-            print(f"== {kind} == skipped: PostgreSQL not reachable ({exc})")
-            continue
-        report(results[-1])
+    results = each_database(kinds, lambda kind: run(kind, args), report)
     path = Path(args.json) if args.json else RESULTS
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")

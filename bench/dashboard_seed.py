@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.benchdb import copy_rows
 from bot import demo_texts
 from storage.db import Database
 
@@ -38,34 +39,6 @@ def _time(at: datetime, sqlite: bool) -> Any:
     return at.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
 
 
-def _copy(db: Database, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> int:
-    raw: Any = db.engine.raw_connection()
-    n = 0
-    try:
-        if db.is_postgres:
-            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    n += 1
-        else:
-            cur = raw.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-            batch: list[tuple[Any, ...]] = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= 20_000:
-                    cur.executemany(sql, batch)
-                    n, batch = n + len(batch), []
-            cur.executemany(sql, batch)
-            n += len(batch)
-            cur.execute("COMMIT")
-        raw.commit()
-    finally:
-        raw.close()
-    return n
-
-
 def seed(db: Database, *, events: int, now: datetime, seed: int = 7) -> Seeded:
     """Write about ``events`` events (and the rest) ending at ``now``; what was written."""
     rng = random.Random(seed)
@@ -76,13 +49,13 @@ def seed(db: Database, *, events: int, now: datetime, seed: int = 7) -> Seeded:
     people = [(i + 1, REGIONS[i % 6], TIERS[rng.randrange(6)], CHANNELS[i % 4],
                "zh" if i % 10 < 7 else "en") for i in range(customers)]
     stamp = _time(start, sqlite)
-    out.customers = _copy(db, "customers", (
+    out.customers = copy_rows(db, "customers", (
         "id", "display_name", "lang", "tier", "points", "profile", "region", "created_at",
         "updated_at"), ((cid, f"客户{cid}", lang, tier, 0, "{}", region, stamp, stamp)
                         for cid, region, tier, _, lang in people))
-    _copy(db, "channel_identities", ("id", "customer_id", "channel", "external_id", "created_at"),
+    copy_rows(db, "channel_identities", ("id", "customer_id", "channel", "external_id", "created_at"),
           ((cid, cid, ch, f"b{cid}", stamp) for cid, _, _, ch, _ in people))
-    _copy(db, "conversations", (
+    copy_rows(db, "conversations", (
         "id", "public_id", "customer_id", "identity_id", "channel", "status", "lang", "state",
         "turns", "created_at", "updated_at", "window_sent", "priority", "angry"),
         ((cid, f"c_b{cid:08d}", cid, cid, ch, "bot", lang, "{}", 0, stamp, stamp, 0, 0, False)
@@ -130,13 +103,13 @@ def seed(db: Database, *, events: int, now: datetime, seed: int = 7) -> Seeded:
                 _business(rng, bookings, surveys, tickets, points, cid, region, service, lang,
                           when, now, sqlite)
 
-    _copy(db, "conversation_events", ("conversation_id", "customer_id", "type", "actor", "ts",
+    copy_rows(db, "conversation_events", ("conversation_id", "customer_id", "type", "actor", "ts",
                                       "data"), contacts())
     out.events = counts["events"]
-    out.bookings = _copy(db, "bookings", BOOKING_COLUMNS, iter(bookings))
-    out.surveys = _copy(db, "survey_responses", SURVEY_COLUMNS, iter(surveys))
-    out.tickets = _copy(db, "tickets", TICKET_COLUMNS, iter(tickets))
-    out.points = _copy(db, "points_ledger", POINT_COLUMNS, iter(points))
+    out.bookings = copy_rows(db, "bookings", BOOKING_COLUMNS, iter(bookings))
+    out.surveys = copy_rows(db, "survey_responses", SURVEY_COLUMNS, iter(surveys))
+    out.tickets = copy_rows(db, "tickets", TICKET_COLUMNS, iter(tickets))
+    out.points = copy_rows(db, "points_ledger", POINT_COLUMNS, iter(points))
     if db.is_postgres:  # explicit ids above: move the sequences past them
         with db.engine.begin() as conn:
             for table in ("customers", "channel_identities", "conversations"):

@@ -19,26 +19,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
+from bench.benchdb import copy_rows, each_database, fresh_database, sqlite_time
 from bench.scheduler_report import report
 from storage.db import Database
-from storage.migrate import upgrade
 
 COLUMNS = ("idempotency_key", "customer_id", "channel", "recipient", "kind", "payload",
            "status", "due_at", "attempts", "created_at")
@@ -51,39 +48,11 @@ def _row(key: str, i: int, due: datetime, now: datetime) -> tuple[Any, ...]:
             "pending", due, 0, now)
 
 
-def insert_rows(db: Database, rows: list[tuple[Any, ...]] | Any, *, chunk: int = 50_000) -> int:
+def insert_rows(db: Database, rows: Iterable[tuple[Any, ...]], *, chunk: int = 50_000) -> int:
     """Bulk-insert outbox rows: COPY on PostgreSQL, executemany on SQLite; the count."""
-    raw: Any = db.engine.raw_connection()
-    n = 0
-    try:
-        if db.is_postgres:
-            with raw.cursor() as cur, cur.copy(
-                    f"COPY outbox ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
-                    n += 1
-        else:
-            sql = (f"INSERT INTO outbox ({', '.join(COLUMNS)}) VALUES "
-                   f"({', '.join('?' * len(COLUMNS))})")
-            cur = raw.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            batch: list[tuple[Any, ...]] = []
-            for r in rows:
-                batch.append((*r[:7], _sqlite_time(r[7]), r[8], _sqlite_time(r[9])))
-                if len(batch) >= chunk:
-                    cur.executemany(sql, batch)
-                    n, batch = n + len(batch), []
-            cur.executemany(sql, batch)
-            n += len(batch)
-            cur.execute("COMMIT")
-        raw.commit()
-    finally:
-        raw.close()
-    return n
-
-
-def _sqlite_time(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if not db.is_postgres:
+        rows = ((*r[:7], sqlite_time(r[7]), r[8], sqlite_time(r[9])) for r in rows)
+    return copy_rows(db, "outbox", COLUMNS, rows, chunk=chunk)
 
 
 def rss_of(pid: int) -> float:
@@ -253,29 +222,6 @@ def _json_of(cmd: list[str]) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def fresh_database(kind: str, work: Path) -> tuple[str, Any]:
-    """A migrated database URL and a function that drops it."""
-    if kind == "sqlite":
-        url = f"sqlite:///{work / 'sched.db'}"
-        upgrade(url)
-        return url, lambda: None
-    admin = (os.environ.get("CARELINE_BENCH_POSTGRES_URL") or
-             os.environ.get("CARELINE_TEST_POSTGRES_URL") or
-             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    admin_url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"careline_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-
-    def drop() -> None:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return url, drop
-
-
 def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"careline-sched-{kind}-"))
     url, drop = fresh_database(kind, work)
@@ -317,14 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         args.rows, args.rate, args.duration = 2_000, 200.0, 2.0
         args.kill_rows, args.aps_jobs = 600, 200
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    results = []
-    for kind in kinds:
-        try:
-            results.append(run(kind, args))
-        except psycopg.OperationalError as exc:
-            print(f"== {kind} == skipped: PostgreSQL not reachable ({exc})")
-            continue
-        report(results[-1])
+    results = each_database(kinds, lambda kind: run(kind, args), report)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
     return 0

@@ -23,6 +23,8 @@ from bot.settings import Settings, get_settings
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+#: tells ``careline serve --workers N``'s worker processes whether to run the scheduler
+WORKER_SCHEDULER_ENV = "_CARELINE_WORKER_SCHEDULER"
 
 
 def _describe(errors: list[dict[str, Any]]) -> str:
@@ -141,4 +143,4 @@ def worker_app() -> FastAPI:
 
     settings = get_settings()
     return create_app(settings, build_services(settings),
-                      scheduler=os.environ.get("_CARELINE_WORKER_SCHEDULER", "1") != "0")
+                      scheduler=os.environ.get(WORKER_SCHEDULER_ENV, "1") != "0")

@@ -4,8 +4,26 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment (and ``overrides``); a bad value exits with every
+    offending ``CARELINE_*`` variable named."""
+    from bot.settings import Settings
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [f"  CARELINE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                 for e in exc.errors()]
+        raise SystemExit("careline: invalid settings:\n" + "\n".join(lines)) from None
 
 
 class UsageError(Exception):

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.cli_args import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,12 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp.set_defaults(func=cmd_rollup)
 
 
-def _settings() -> Settings:
-    from bot.cli import _settings as settings
-
-    return settings()  # type: ignore[no-any-return]  # (exits with the bad keys listed)
-
-
 def cmd_monthly(args: argparse.Namespace) -> int:
     from bot.cli_args import Progress, UsageError, parse_now
     from bot.dashboard.period import InputError, month_window
@@ -41,7 +35,7 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     from flows.loader import load_bundle
     from storage.db import Database
 
-    settings = _settings()
+    settings = load_settings()
     try:
         now = parse_now(args.now, settings.tz)
         month_window(args.month, today=now.astimezone(settings.tz).date())
@@ -72,7 +66,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     from storage import kpi_rollup
     from storage.db import Database
 
-    settings = _settings()
+    settings = load_settings()
     db = Database(settings.database_url)
     progress = Progress(sys.stderr)
     try:

@@ -1,8 +1,9 @@
 """Intent classifier: trained with scikit-learn, served in pure Python.
 
 Training fits one TF-IDF block per analyzer in :data:`nlu.features.BLOCKS`
-(sublinear tf, smooth idf, l2 norm per block) and a multinomial logistic
-regression over their union. :func:`export` then flattens the fitted model into
+(sublinear tf, smooth idf, l2 norm per block), plus the "vec" block: the message's mean
+word vector from :mod:`nlu.wordvec` (unit length, times :data:`VECTOR_WEIGHT`), and a
+multinomial logistic regression over their union. :func:`export` then flattens the fitted model into
 plain dicts, and :class:`IntentModel` reproduces ``predict_proba`` from them with
 a few hundred float operations: no numpy or sklearn import on the request path,
 and a cached model loads from JSON without importing scikit-learn at all.
@@ -22,6 +23,7 @@ from operator import mul
 from pathlib import Path
 from typing import Any
 
+from nlu import wordvec
 from nlu.features import ANALYZERS, BLOCKS, FEATURES_VERSION, normalize
 
 #: Logistic-regression settings; part of the cache key. newton-cg on float32 features:
@@ -30,7 +32,12 @@ from nlu.features import ANALYZERS, BLOCKS, FEATURES_VERSION, normalize
 HYPERPARAMS: dict[str, Any] = {
     "C": 30.0, "solver": "newton-cg", "max_iter": 1000, "class_weight": "balanced",
 }
-_MODEL_FORMAT = 1
+_MODEL_FORMAT = 2
+#: Name and weight of the word-vector block next to the TF-IDF blocks (each unit length
+#: times its weight). Chosen by grouped 5-fold cross-validation on the training part of
+#: the own-data split; see bench/README.md for the figures.
+VECTOR_BLOCK = "vec"
+VECTOR_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,21 +48,35 @@ class Block:
     features: dict[str, tuple[float, tuple[float, ...]]]
 
 
+@dataclass(frozen=True, slots=True)
+class VectorBlock:
+    """The word-vector block: ``rows[k]`` holds every class's coefficient for dimension k."""
+
+    weight: float
+    rows: tuple[tuple[float, ...], ...]
+    table: wordvec.WordVectors
+
+
 class IntentModel:
     """Pure-Python scorer for an exported model; thread-safe (immutable after init)."""
 
-    def __init__(self, classes: Sequence[str], intercept: Sequence[float], blocks: Sequence[Block]):
+    def __init__(self, classes: Sequence[str], intercept: Sequence[float], blocks: Sequence[Block],
+                 vectors: VectorBlock | None = None):
         self.classes: tuple[str, ...] = tuple(classes)
         self.intercept: tuple[float, ...] = tuple(intercept)
         self.blocks: tuple[Block, ...] = tuple(blocks)
+        self.vectors = vectors
         unknown = [b.name for b in self.blocks if b.name not in ANALYZERS]
         if unknown:
             raise ValueError(f"model uses unknown feature blocks {unknown}")
+        if vectors is not None and len(vectors.rows) != vectors.table.dims:
+            raise ValueError(f"model has {len(vectors.rows)} word-vector dimensions, "
+                             f"the table {vectors.table.dims}")
         self._analyzers = {b.name: ANALYZERS[b.name] for b in self.blocks}
 
     @property
     def block_names(self) -> tuple[str, ...]:
-        return tuple(b.name for b in self.blocks)
+        return tuple(b.name for b in self.blocks) + ((VECTOR_BLOCK,) if self.vectors else ())
 
     def vectorize(self, text: str) -> dict[tuple[str, str], float]:
         """The weighted feature vector of ``text``, keyed by (block, feature): what
@@ -86,6 +107,15 @@ class IntentModel:
             if total:
                 scale = block.weight / math.sqrt(total)  # l2 norm per block, then its weight
                 values[start:] = [v * scale for v in values[start:]]
+        if self.vectors is not None:
+            weight = self.vectors.weight
+            for k, (x, row) in enumerate(zip(self.vectors.table.vector(norm), self.vectors.rows,
+                                             strict=False)):
+                if x:
+                    values.append(x * weight)
+                    rows.append(row)
+                    if with_keys:
+                        keys.append((VECTOR_BLOCK, f"v{k}"))
         return values, rows, keys
 
     def decision(self, text: str) -> list[float]:
@@ -107,7 +137,7 @@ class IntentModel:
         return [e / total for e in exps]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": _MODEL_FORMAT,
             "classes": list(self.classes),
             "intercept": list(self.intercept),
@@ -117,23 +147,36 @@ class IntentModel:
                 for b in self.blocks
             ],
         }
+        if self.vectors is not None:
+            out["vectors"] = {"weight": self.vectors.weight, "table": self.vectors.table.digest,
+                              "rows": [list(r) for r in self.vectors.rows]}
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> IntentModel:
-        if data.get("format") != _MODEL_FORMAT:
+        if data.get("format") not in (1, _MODEL_FORMAT):  # 1: before word vectors
             raise ValueError(f"unsupported model format {data.get('format')!r}")
         blocks = [
             Block(b["name"], float(b["weight"]),
                   {f: (float(v[0]), tuple(float(x) for x in v[1:])) for f, v in b["features"].items()})
             for b in data["blocks"]
         ]
-        return cls(data["classes"], data["intercept"], blocks)
+        vectors = None
+        if data.get("vectors") is not None:
+            table = wordvec.shipped()
+            if data["vectors"]["table"] != table.digest:
+                raise ValueError("model was trained with another word-vector table")
+            vectors = VectorBlock(float(data["vectors"]["weight"]),
+                                  tuple(tuple(float(x) for x in r) for r in data["vectors"]["rows"]),
+                                  table)
+        return cls(data["classes"], data["intercept"], blocks, vectors)
 
 
 def block_weights(weights: Mapping[str, float] | None = None) -> dict[str, float]:
-    """The feature blocks to train with: :data:`BLOCKS` weights, overridden by ``weights``
-    (a weight of 0 leaves the block out)."""
+    """The feature blocks to train with: :data:`BLOCKS` weights and the word-vector block,
+    overridden by ``weights`` (a weight of 0 leaves the block out)."""
     chosen = {name: w for name, _, w in BLOCKS}
+    chosen[VECTOR_BLOCK] = VECTOR_WEIGHT
     for name, w in (weights or {}).items():
         if name not in chosen:
             raise ValueError(f"unknown feature block {name!r}; known: {sorted(chosen)}")
@@ -168,18 +211,22 @@ def fit_sklearn(
         raise ValueError("training needs examples for at least two intents")
     norms = [normalize(text) for text, _ in examples]
     labels = [intent for _, intent in examples]
+    chosen = block_weights(weights)
     # A block with no features in the data (e.g. English-only data has no Han) would make
     # TfidfVectorizer fail with "empty vocabulary"; leave it out instead.
-    used = [(name, ANALYZERS[name], w) for name, w in block_weights(weights).items()
-            if any(ANALYZERS[name](t) for t in norms)]
+    used: list[tuple[str, Any, float]] = [
+        (name, TfidfVectorizer(analyzer=ANALYZERS[name], sublinear_tf=True, norm="l2",
+                               smooth_idf=True, min_df=min_df, dtype=np.float32), w)
+        for name, w in chosen.items()
+        if name in ANALYZERS and any(ANALYZERS[name](t) for t in norms)]
+    if VECTOR_BLOCK in chosen:
+        table = wordvec.shipped()
+        if any(table.tokens(t) for t in norms):
+            used.append((VECTOR_BLOCK, _vector_transformer(table), chosen[VECTOR_BLOCK]))
     if not used:
         raise ValueError("no features in the training texts")
-    union = FeatureUnion(
-        [(name, TfidfVectorizer(analyzer=fn, sublinear_tf=True, norm="l2", smooth_idf=True,
-                                min_df=min_df, dtype=np.float32))
-         for name, fn, _ in used],
-        transformer_weights={name: w for name, _, w in used},
-    )
+    union = FeatureUnion([(name, transformer) for name, transformer, _ in used],
+                         transformer_weights={name: w for name, _, w in used})
     params = {**HYPERPARAMS, **(hyperparams or {})}
     pipeline = Pipeline([("features", union), ("clf", LogisticRegression(**params))])
     if dense is None:
@@ -190,6 +237,30 @@ def fit_sklearn(
         features = hstack([union.fit_transform(norms), csr_matrix(dense, dtype=np.float32)])
         pipeline.named_steps["clf"].fit(features.tocsr(), labels)
     return pipeline, [name for name, _, _ in used]
+
+
+def _vector_transformer(table: wordvec.WordVectors) -> Any:
+    """A stateless scikit-learn transformer: normalised texts → their mean word vectors
+    (:meth:`wordvec.WordVectors.vector`; zeros when no word is known)."""
+    import numpy as np
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    class WordVectorFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+        def fit(self, texts: Any, y: Any = None) -> WordVectorFeatures:
+            return self
+
+        def transform(self, texts: Any) -> Any:
+            out = np.zeros((len(texts), table.dims), dtype=np.float32)
+            for i, text in enumerate(texts):
+                vector = table.vector(text)
+                if vector:
+                    out[i] = vector
+            return out
+
+        def get_feature_names_out(self, input_features: Any = None) -> Any:
+            return np.array([f"v{k}" for k in range(table.dims)], dtype=object)
+
+    return WordVectorFeatures()
 
 
 def export(pipeline: Any, block_names: Sequence[str]) -> IntentModel:
@@ -207,8 +278,16 @@ def export(pipeline: Any, block_names: Sequence[str]) -> IntentModel:
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     weights = dict(union.transformer_weights or {})
     blocks: list[Block] = []
+    vectors: VectorBlock | None = None
     offset = 0
     for name in block_names:
+        if name == VECTOR_BLOCK:
+            table = wordvec.shipped()
+            vectors = VectorBlock(float(weights.get(name, 1.0)),
+                                  tuple(tuple(float(c) for c in coef[:, offset + k])
+                                        for k in range(table.dims)), table)
+            offset += table.dims
+            continue
         vectorizer = union.named_transformers[name]
         idf = vectorizer.idf_
         features = {
@@ -217,7 +296,8 @@ def export(pipeline: Any, block_names: Sequence[str]) -> IntentModel:
         }
         blocks.append(Block(name, float(weights.get(name, 1.0)), features))
         offset += len(vectorizer.vocabulary_)
-    return IntentModel([str(c) for c in clf.classes_], [float(b) for b in intercept], blocks)
+    return IntentModel([str(c) for c in clf.classes_], [float(b) for b in intercept], blocks,
+                       vectors)
 
 
 def train(
@@ -233,15 +313,18 @@ def train(
     return export(pipeline, names)
 
 
-#: Source files whose code decides the features; the sentiment lexicon feeds the "lex" block.
-_FEATURE_SOURCES = ("features.py", "sentiment.py", "lexicon.py")
+#: Source and data files that decide the features: the sentiment lexicon feeds the "lex"
+#: block, the pinyin table the "py" block, the word-vector table (hashed when loaded) "vec".
+_FEATURE_SOURCES = ("features.py", "sentiment.py", "lexicon.py", "pinyin.py", "wordvec.py",
+                    "data/pinyin.txt")
 
 
 def cache_key(files: Iterable[Path]) -> str:
     """Content hash of the training files plus everything else that shapes the model."""
     digest = hashlib.sha256()
     digest.update(json.dumps([_MODEL_FORMAT, FEATURES_VERSION, HYPERPARAMS,
-                              [(n, w) for n, _, w in BLOCKS], _jieba_version()],
+                              [(n, w) for n, _, w in BLOCKS], VECTOR_WEIGHT,
+                              wordvec.shipped().digest, _jieba_version()],
                              sort_keys=True).encode())
     here = Path(__file__).parent
     for name in _FEATURE_SOURCES:

@@ -5,8 +5,9 @@ the pure-Python scorer calls them at parse time, so both see identical features
 by construction (``tests/test_nlu_classifier.py`` checks it). Changing anything
 here changes the model: bump FEATURES_VERSION.
 
-Chinese gets two views: character 1–3-grams (robust to typos and unknown words)
-and jieba words with word bigrams (meaning that characters alone blur: 取消 vs 消息).
+Chinese gets three views: character 1–2-grams (robust to typos and unknown words),
+jieba words with word bigrams (meaning that characters alone blur: 取消 vs 消息), and
+toneless pinyin syllables with syllable bigrams (homophone typos: 白白 for 拜拜).
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Callable
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from nlu.pinyin import syllables
 from nlu.sentiment import analyse
 
-FEATURES_VERSION = 7
+FEATURES_VERSION = 8
 
 _DIGITS = re.compile(r"\d+")
 # Han ideographs plus the digit placeholder: "2室1厅" → "0室0厅" shares n-grams with 3室2厅.
@@ -51,6 +54,19 @@ def han_ngrams(norm: str) -> list[str]:
     for run in _HAN_RUN.findall(norm):
         grams.extend(run)
         grams.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def pinyin_grams(norm: str) -> list[str]:
+    """Toneless pinyin syllables and syllable bigrams inside each run of Chinese characters
+    (:mod:`nlu.pinyin`): voice input and pinyin keyboards swap homophones, 恩恩 for 嗯嗯.
+    Chosen by grouped cross-validation on the training part of the own-data split (4 runs:
+    zh 0.906 → 0.909 on average, better in each run; en unchanged)."""
+    grams: list[str] = []
+    for run in _HAN_RUN.findall(norm):
+        sounds = syllables(run.replace("0", ""))
+        grams.extend(sounds)
+        grams.extend(f"{a} {b}" for a, b in pairwise(sounds))
     return grams
 
 
@@ -98,15 +114,23 @@ def jieba_tokenizer() -> Any:
     return _tokenizer
 
 
+def jieba_words(run: str) -> tuple[str, ...]:
+    """jieba's words for one run of Chinese characters (no HMM guessing), cut at
+    ``_MAX_RUN``. Cached: the "zhw" block and the word vectors both need them, and short
+    replies (好的, 在吗) come back all day."""
+    return _cut(run[:_MAX_RUN])
+
+
+@lru_cache(maxsize=4096)
+def _cut(run: str) -> tuple[str, ...]:
+    return tuple(jieba_tokenizer().lcut(run, HMM=False))
+
+
 def zh_words(norm: str) -> list[str]:
-    """jieba words and word bigrams inside each run of Chinese characters (no HMM guessing)."""
-    runs = _HAN_RUN.findall(norm)
-    if not runs:
-        return []
-    cut = jieba_tokenizer().lcut
+    """jieba words and word bigrams inside each run of Chinese characters."""
     grams: list[str] = []
-    for run in runs:
-        words: list[str] = cut(run[:_MAX_RUN], HMM=False)
+    for run in _HAN_RUN.findall(norm):
+        words = jieba_words(run)
         grams.extend(words)
         grams.extend(f"{a} {b}" for a, b in pairwise(words))
     return grams
@@ -266,6 +290,7 @@ Analyzer = Callable[[str], list[str]]
 BLOCKS: tuple[tuple[str, Analyzer, float], ...] = (
     ("han", han_ngrams, 1.0),
     ("zhw", zh_words, 1.0),
+    ("py", pinyin_grams, 1.0),
     ("word", word_ngrams, 1.0),
     ("char", char_wb_ngrams, 1.0),
     ("lex", sentiment_tokens, 1.0),

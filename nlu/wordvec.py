@@ -1,0 +1,123 @@
+"""Word vectors for intents: what a word means, for words the training data never used.
+
+The TF-IDF blocks only know words seen in training: "furniture", "macbook" or 电动车 in a
+new message carry no evidence at all. ``data/wordvec.bin.gz`` holds a small vector for
+~100 000 frequent Chinese and English words, distilled from multilingual-e5-small (each word
+embedded alone, projected on 48 principal components; :mod:`nlu.wordvec_build` makes it,
+from general word lists, not from our training data). A message's vector is the mean of
+its words' vectors, unit length; the classifier sees it as one more feature block
+(:mod:`nlu.classifier`), so "how much is a new macbook" lands near other consumer goods
+(out_of_scope) rather than near "how much is a deep clean".
+
+Pure Python at parse time: one ``struct.unpack_from`` per known word (48 signed bytes), a
+few hundred float operations in all. The table loads once per process (~8 MB in memory).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import math
+import struct
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nlu.features import _HAN_RUN, _LATIN_WORD, jieba_words
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "wordvec.bin.gz"
+_FORMAT = 1
+_MAX_TOKENS = 200  # a pasted essay is not a request; its first words decide
+
+
+class WordVectors:
+    """An immutable table: word → ``dims`` floats (signed bytes times a per-dimension scale)."""
+
+    def __init__(self, words: Sequence[str], blob: bytes, scales: Sequence[float],
+                 digest: str = "") -> None:
+        self.dims = len(scales)
+        if len(blob) != len(words) * self.dims:
+            raise ValueError(f"word-vector table: {len(words)} words x {self.dims} dims "
+                             f"needs {len(words) * self.dims} bytes, got {len(blob)}")
+        self._index = {w: k * self.dims for k, w in enumerate(words)}
+        self._blob = blob
+        self._scales = tuple(float(s) for s in scales)
+        self._unpack = struct.Struct(f"{self.dims}b").unpack_from
+        self.digest = digest
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
+    def tokens(self, norm: str) -> list[str]:
+        """The words of a normalised text that have a vector: Latin words, and jieba's
+        words in Chinese runs (a word without a vector falls back to its characters)."""
+        index = self._index
+        found = [w for w in _LATIN_WORD.findall(norm) if w in index]
+        for run in _HAN_RUN.findall(norm):
+            for word in jieba_words(run):
+                if word in index:
+                    found.append(word)
+                elif len(word) > 1:
+                    found.extend(ch for ch in word if ch in index)
+        return found[:_MAX_TOKENS]
+
+    def vector(self, norm: str) -> list[float]:
+        """The unit-length mean vector of the known words of ``norm`` ([] when none is known)."""
+        words = self.tokens(norm)
+        if not words:
+            return []
+        sums = [0] * self.dims
+        for word in words:
+            sums = list(map(int.__add__, sums, self._unpack(self._blob, self._index[word])))
+        values = [s * k for s, k in zip(sums, self._scales, strict=True)]
+        length = math.sqrt(sum(v * v for v in values))
+        return [v / length for v in values] if length else []
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PATH) -> WordVectors:
+        raw = path.read_bytes()
+        data = gzip.decompress(raw)
+        head, _, rest = data.partition(b"\n")
+        meta = json.loads(head)
+        if meta.get("format") != _FORMAT:
+            raise ValueError(f"{path}: unsupported word-vector format {meta.get('format')!r}")
+        size = int(meta["words_bytes"])
+        words = rest[:size].decode("utf-8").split("\n")
+        return cls(words, bytes(rest[size:]), meta["scales"], hashlib.sha256(raw).hexdigest()[:16])
+
+
+def write_table(path: Path, words: Sequence[str], vectors: Any) -> int:
+    """Write ``vectors`` ((n, dims) floats, one row per word) quantised to signed bytes;
+    returns the file size. (numpy: build time only.)"""
+    import numpy as np
+
+    if any("\n" in w for w in words) or len(set(words)) != len(words):
+        raise ValueError("words must be distinct and contain no newline")
+    scales = np.abs(vectors).max(axis=0) / 127.0
+    scales[scales == 0] = 1.0
+    quantised = np.clip(np.rint(vectors / scales), -127, 127).astype(np.int8)
+    text = "\n".join(words).encode("utf-8")
+    meta = {"format": _FORMAT, "dims": int(vectors.shape[1]), "words_bytes": len(text),
+            "scales": [float(s) for s in scales]}
+    payload = json.dumps(meta).encode() + b"\n" + text + quantised.tobytes()
+    path.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
+    return path.stat().st_size
+
+
+_table: WordVectors | None = None
+_lock = threading.Lock()
+
+
+def shipped() -> WordVectors:
+    """The process-wide shipped table (loaded on first use, thread-safe)."""
+    global _table
+    if _table is None:
+        with _lock:
+            if _table is None:
+                _table = WordVectors.load()
+    return _table

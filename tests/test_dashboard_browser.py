@@ -98,6 +98,53 @@ def test_tiles_and_charts_really_draw(page: Any, live: str) -> None:
     assert PAGE_ERRORS.get(id(page), []) == []
 
 
+def _charts_fill_their_column_and_legends_fit(page: Any) -> None:
+    figures = page.locator("#trends figure.chart-figure")
+    expect(figures).to_have_count(6)
+    for i in range(6):
+        figure = figures.nth(i)
+        box = figure.bounding_box()
+        assert box is not None
+        # drawn again at the width its column has (not stretched from a fixed drawing)
+        expect(figure.locator("svg.line-chart")).to_have_attribute("width", str(int(box["width"])))
+        items = figure.locator(".chart-legend li")
+        assert items.count() >= 1
+        for k in range(items.count()):  # every legend entry whole, inside its chart's column
+            item = items.nth(k).bounding_box()
+            assert item is not None and item["x"] >= box["x"] - 0.5, (i, k)
+            assert item["x"] + item["width"] <= box["x"] + box["width"] + 0.5, (i, k)
+
+
+def test_trend_charts_fill_their_column_with_whole_legends_and_one_unit(page: Any, live: str) -> None:
+    open_dashboard(page, live)
+    _charts_fill_their_column_and_legends_fit(page)
+    panel = page.locator("#trends").bounding_box()
+    first = page.locator("#trends figure.chart-figure").first.bounding_box()
+    assert panel is not None and first is not None and first["width"] > 0.45 * panel["width"]
+    legends = page.locator("figure.chart-figure", has=page.locator("#trend-bot")).locator(".chart-legend li")
+    assert legends.all_inner_texts() == ["Bot containment", "Handoff rate", "First-contact resolution"]
+
+    # The agents' response time: the tile says minutes, and so do the axis and every point.
+    tile = page.inner_text(".tile[data-metric='agent_first_response_s'] .tile-value")
+    assert tile.endswith(" min"), tile
+    response = page.locator("#trend-response")
+    assert response.locator("text.unit").text_content() == "min"
+    ticks = [float(x) for x in response.locator("text.tick:not(.unit)").all_text_contents()
+             if "-" not in x]  # (the week labels are dates)
+    assert ticks and max(ticks) < 30, ticks  # minutes, not seconds
+    tips = response.locator("circle.point title").all_text_contents()
+    assert tips and all(tip.endswith(" min") for tip in tips), tips
+    assert page.locator("#trend-bot text.unit").text_content() == "%"
+
+    page.set_viewport_size({"width": 560, "height": 900})  # one column: drawn again, narrower
+    _charts_fill_their_column_and_legends_fit(page)
+    page.click("#lang")
+    page.wait_for_selector(".tile[data-metric='csat'] h3:has-text('满意度 CSAT')")
+    _charts_fill_their_column_and_legends_fit(page)
+    assert page.locator("#trend-response text.unit").text_content() == "分钟"
+    assert PAGE_ERRORS.get(id(page), []) == []
+
+
 def test_a_number_drills_down_to_its_conversation(page: Any, live: str) -> None:
     open_dashboard(page, live, "period=30d")
     page.locator(".tile[data-metric='handoff_pct'] .tile-value").click()

@@ -30,28 +30,43 @@ export function niceTicks(low, high, count = 5) {
 }
 
 const short = (v) => (Math.abs(v) >= 10 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1));
+const present = (v) => v !== null && v !== undefined;
+const decimals = (v) => (String(Number(v.toFixed(6))).split(".")[1] || "").length;
+/** The ticks written with the places their step needs, all alike (1.75, 2.00, 2.25). */
+const tickTexts = (ticks) => {
+  const places = Math.min(3, Math.max(0, ...ticks.map(decimals)));
+  return ticks.map((tk) => tk.toFixed(places));
+};
+/** About how wide ``text`` is at the 11 px tick size (CJK characters count double). */
+const textWidth = (text) => [...String(text)].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e7f ? 11 : 6.5), 0);
 
 /**
  * A line chart: ``labels`` along x, ``series`` = [{name, values (null = gap), format}].
- * Each point carries a <title> with its value for a hover tooltip.
+ * Values are drawn divided by ``scale`` against an axis in ``unit`` (written above its ticks,
+ * e.g. seconds drawn as minutes: scale 60, unit "min"); each point carries a <title> with
+ * ``format`` of its own value for a hover tooltip. The legend is HTML beside it: ``legend``.
  */
-export function lineChart({ title, labels, series, width = 460, height = 210, id }) {
-  const left = 42, right = 24, top = 28, bottom = 44;
-  const plotW = width - left - right, plotH = height - top - bottom;
-  const values = series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined));
+export function lineChart({ title, labels, series, width = 460, height = 190, id, scale = 1, unit = "" }) {
+  const values = series.flatMap((s) => s.values.filter(present).map((v) => v / scale));
   const ticks = niceTicks(values.length ? Math.min(...values) : 0, values.length ? Math.max(...values) : 1);
+  const texts = tickTexts(ticks);
+  const left = Math.max(42, 10 + Math.max(textWidth(unit), ...texts.map(textWidth))),
+    right = 24, top = 28, bottom = 26;
+  const plotW = width - left - right, plotH = height - top - bottom;
   const lo = ticks[0], hi = ticks[ticks.length - 1];
   const n = Math.max(1, labels.length - 1);
   const x = (i) => left + (plotW * i) / n;
-  const y = (v) => top + plotH * (1 - (v - lo) / (hi - lo || 1));
+  const y = (v) => top + plotH * (1 - (v / scale - lo) / (hi - lo || 1));
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
     "aria-label": title, class: "chart line-chart", id });
   svg.append(el("text", { x: left, y: 16, class: "chart-title" }, title));
-  for (const t of ticks) {
-    svg.append(el("line", { x1: left, x2: width - right, y1: y(t), y2: y(t), class: "grid-line" }));
-    svg.append(el("text", { x: left - 6, y: y(t) + 4, class: "tick", "text-anchor": "end" }, short(t)));
-  }
-  const every = Math.max(1, Math.ceil(labels.length / 7));
+  if (unit) svg.append(el("text", { x: left - 6, y: 16, class: "tick unit", "text-anchor": "end" }, unit));
+  ticks.forEach((tk, k) => {
+    const ty = y(tk * scale);
+    svg.append(el("line", { x1: left, x2: width - right, y1: ty, y2: ty, class: "grid-line" }));
+    svg.append(el("text", { x: left - 6, y: ty + 4, class: "tick", "text-anchor": "end" }, texts[k]));
+  });
+  const every = Math.max(1, Math.ceil(labels.length / Math.max(2, Math.floor(plotW / 55))));
   labels.forEach((label, i) => {
     if ((labels.length - 1 - i) % every === 0) { // counted from the newest week, always shown
       const anchor = i === labels.length - 1 && labels.length > 1 ? "end" : "middle";
@@ -70,18 +85,49 @@ export function lineChart({ title, labels, series, width = 460, height = 210, id
       run = [];
     };
     s.values.forEach((v, i) => {
-      if (v === null || v === undefined) { flush(); return; }
+      if (!present(v)) { flush(); return; }
       run.push([x(i), y(v)]);
       const dot = el("circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 3, fill: color, class: "point" });
       dot.append(el("title", {}, `${s.name} · ${labels[i]}: ${s.format ? s.format(v) : short(v)}`));
       svg.append(dot);
     });
     flush();
-    const lx = left + k * 150;
-    svg.append(el("rect", { x: lx, y: height - 16, width: 10, height: 10, fill: color }));
-    svg.append(el("text", { x: lx + 14, y: height - 7, class: "legend" }, s.name));
   });
   return svg;
+}
+
+/** The series' names with their colours, as a list that wraps to the width it is given. */
+export function legend(series) {
+  const list = document.createElement("ul");
+  list.className = "chart-legend";
+  series.forEach((s, k) => {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = s.color || PALETTE[k % PALETTE.length]; // CSSOM: allowed by the CSP
+    item.append(swatch, document.createTextNode(s.name));
+    list.append(item);
+  });
+  return list;
+}
+
+/**
+ * A box that holds ``draw(width)`` drawn at the box's own width: first at ``initial`` (so the
+ * chart is there at once), then again whenever the width it gets in the layout changes.
+ */
+export function fitted(draw, initial = 460) {
+  const box = document.createElement("div");
+  box.className = "chart-box";
+  let drawn = 0;
+  const redraw = (width) => {
+    const w = Math.floor(width);
+    if (w < 160 || w === drawn) return;
+    drawn = w;
+    box.replaceChildren(draw(w));
+  };
+  redraw(initial);
+  new ResizeObserver((entries) => redraw(entries[entries.length - 1].contentRect.width)).observe(box);
+  return box;
 }
 
 /** Horizontal bars for [{label, value}], largest first as given. */

@@ -1,6 +1,6 @@
 // Dashboard panels: weekly trends, the region × service table, complaints, voice of the customer.
-import { barChart, lineChart, PALETTE } from "./charts.js";
-import { dimName, fmtChange, fmtValue } from "./dashfmt.js";
+import { barChart, fitted, legend, lineChart, PALETTE } from "./charts.js";
+import { chartAxis, dimName, fmtChange, fmtValue } from "./dashfmt.js";
 import { h } from "./dom.js";
 
 const TRENDS = [
@@ -14,14 +14,18 @@ const TRENDS = [
 
 export function trendsPanel(data, t) {
   const labels = data.trends.weeks.map((w) => w.first.slice(5));
-  const charts = TRENDS.map((spec) => lineChart({
-    id: spec.id,
-    title: t(spec.title),
-    labels,
-    series: spec.series.map(([key, unit]) => ({
-      key, name: t(`m_${key}`), values: data.trends.series[key] || [], format: (v) => fmtValue(v, unit, t),
-    })),
-  }));
+  const charts = TRENDS.map((spec) => {
+    const unit = spec.series[0][1]; // the series of one chart share a unit
+    const values = spec.series.flatMap(([key]) => data.trends.series[key] || []);
+    const axis = chartAxis(unit, values, t);
+    const series = spec.series.map(([key]) => ({
+      key, name: t(`m_${key}`), values: data.trends.series[key] || [], format: axis.format,
+    }));
+    return h("figure", { class: "chart-figure" },
+      fitted((width) => lineChart({ id: spec.id, title: t(spec.title), labels, series, width,
+        scale: axis.scale, unit: axis.unit })),
+      legend(series));
+  });
   return h("section", { class: "panel", id: "trends", "aria-labelledby": "trends-title" },
     h("h2", { id: "trends-title", text: t("trends_title", { n: labels.length }) }),
     h("div", { class: "charts" }, charts));

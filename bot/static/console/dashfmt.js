@@ -1,15 +1,38 @@
 // How dashboard numbers are written (the report uses the same rules: bot/reports/labels.py).
 
+/** Seconds from this many on are written in minutes. */
+const MINUTES_FROM = 90;
+const minutes = (value, t) => t("u_minutes", { n: (value / 60).toFixed(1) });
+const seconds = (value, t) => t("u_seconds", { n: value.toFixed(0) });
+
 export function fmtValue(value, unit, t) {
   if (value === null || value === undefined) return "—";
   if (unit === "pct") return `${value.toFixed(1)}%`;
   if (unit === "hours") return t("u_hours", { n: value.toFixed(1) });
-  if (unit === "seconds") {
-    return value >= 90 ? t("u_minutes", { n: (value / 60).toFixed(1) }) : t("u_seconds", { n: value.toFixed(0) });
-  }
+  if (unit === "seconds") return value >= MINUTES_FROM ? minutes(value, t) : seconds(value, t);
   if (unit === "points") return `${value >= 0 ? "+" : ""}${value.toFixed(0)}`;
   if (unit === "count") return String(Math.round(value));
   return value.toFixed(2);
+}
+
+/**
+ * How a trend chart of ``unit`` values draws its axis — ``scale`` (drawn value = value /
+ * scale) and the ``unit`` word written above the ticks — and writes each point's value, in
+ * that same unit: a chart of seconds whose values reach the minutes is drawn and labelled
+ * in minutes throughout, as its tile writes them.
+ */
+export function chartAxis(unit, values, t) {
+  const word = (key) => t(key, { n: "" }).trim();
+  const format = (v) => fmtValue(v, unit, t);
+  if (unit === "seconds") {
+    const inMinutes = values.some((v) => v !== null && v !== undefined && v >= MINUTES_FROM);
+    return inMinutes
+      ? { scale: 60, unit: word("u_minutes"), format: (v) => minutes(v, t) }
+      : { scale: 1, unit: word("u_seconds"), format: (v) => seconds(v, t) };
+  }
+  if (unit === "hours") return { scale: 1, unit: word("u_hours"), format };
+  if (unit === "pct") return { scale: 1, unit: "%", format };
+  return { scale: 1, unit: "", format };
 }
 
 /** "▲ 2.1 pt" for rates and NPS, "▼ 4.3%" (relative) for the rest. */

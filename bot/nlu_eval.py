@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import Progress as CliProgress
 from nlu.evaluate import BinaryScore, ClassScore, Report
 from nlu.train import Progress
 
@@ -50,29 +51,26 @@ def f1_chart(per_class: Mapping[str, ClassScore]) -> str:
 
 
 class StderrProgress(Progress):
-    """Stage lines and a ``[####....] done/total`` bar on stderr."""
+    """Stage lines and a ``[####....] done/total`` bar on stderr: redrawn in place on a
+    terminal, milestones only (each 25 %, the end) in a log (:class:`bot.cli_args.Progress`)."""
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream or sys.stderr
         self.started = time.perf_counter()
+        self._bars = CliProgress(self.stream)
+        self._stage = ""
 
     def stage(self, message: str) -> None:
+        self._bars.finish()
+        self._stage = message
         self.stream.write(f"[{time.perf_counter() - self.started:6.1f}s] {message}\n")
         self.stream.flush()
 
     def tick(self, done: int, total: int) -> None:
-        """A bar redrawn in place on a terminal; a line per 10 % when stderr is a file."""
-        tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        step = max(1, total // (50 if tty else 10))
-        if done % step and done != total:
-            return
         filled = BAR * done // max(total, 1)
-        line = f"[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}"
-        if tty:
-            self.stream.write(f"\r{line}" + ("\n" if done == total else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        self._bars.show(self._stage, done, total, f"[{'#' * filled}{'.' * (BAR - filled)}] {done}/{total}")
+        if done >= total:
+            self._bars.finish()
 
 
 def _verdict(value: float, target: float) -> str:

@@ -20,7 +20,7 @@ from bot.dashboard.period import month_window
 from bot.reports import html
 from bot.reports.labels import METRIC, STATUS, name_of
 from flows.business.dashboard_config import DashboardConfig
-from storage import bulk, kpi_customers, kpi_rollup
+from storage import kpi_rollup
 from storage.db import Database
 from storage.kpi_queries import Dims
 
@@ -43,17 +43,16 @@ def monthly(db: Database, *, month: str, tz: ZoneInfo, now: datetime, cfg: Dashb
     win = month_window(month, today=now.astimezone(tz).date(), trend_weeks=cfg.trend_weeks)
     kpi_rollup.run(db, tz=tz, now=now, progress=progress)
     step("report", 0, len(STEPS))
-    with db.read() as s:
-        options = kpi_customers.dimension_values(s)
-        demo = bulk.demo_until(s) is not None
-    data = assemble.build(db, tz=tz, now=now, cfg=cfg, window=win, dims=Dims(), options=options)
+    # the whole business, unfiltered: no filter choices to offer (a pass over three tables)
+    data = assemble.build(db, tz=tz, now=now, cfg=cfg, window=win, dims=Dims(), options={})
     step("report", 1, len(STEPS))
     voice = voc.voice(db, win.current, Dims(), tz)
     step("report", 2, len(STEPS))
     out_dir.mkdir(parents=True, exist_ok=True)
     base = out_dir / f"careline-{month}"
     page = base.with_suffix(".html")
-    page.write_text(html.render(data, voice, month=month, lang=lang, demo=demo), encoding="utf-8")
+    page.write_text(html.render(data, voice, month=month, lang=lang, demo=data["demo"]),
+                    encoding="utf-8")
     written = Written(page, data=data, voice=voice)
     for name, header, rows in _tables(data, voice, lang):
         path = out_dir / f"careline-{month}-{name}.csv"

@@ -91,7 +91,8 @@ def run(db: Database, *, tz: ZoneInfo, now: datetime | None = None, batch: int =
     while max_batches is None or report.batches < max_batches:
         plan = _read(db, tz, now, batch)
         if total is None:
-            total = max(0, _max_event_id(db) - plan.before.last_event_id)
+            with db.read() as s:
+                total = max(0, _max_event_id(conn_of(s)) - plan.before.last_event_id)
         if not _write(db, plan, now):
             report.retries += 1
             if report.retries > 100:
@@ -116,9 +117,9 @@ def status(db: Database) -> dict[str, Any]:
     with db.read() as s:
         row = s.execute(select(KpiState.last_event_id, KpiState.updated_at, KpiState.gap_id)
                         .where(KpiState.name == STATE)).first()
-        newest = s.execute(select(func.max(ConversationEvent.id))).scalar() or 0
+        newest = _max_event_id(conn_of(s))
     last = int(row[0]) if row else 0
-    return {"last_event_id": last, "pending_events": max(0, int(newest) - last),
+    return {"last_event_id": last, "pending_events": max(0, newest - last),
             "updated_at": row[1] if row else None, "waiting_for": row[2] if row else None}
 
 
@@ -133,9 +134,8 @@ def reset(db: Database) -> None:
 # -- reading and computing --------------------------------------------------------------------
 
 
-def _max_event_id(db: Database) -> int:
-    with db.read() as s:
-        return int(s.execute(select(func.max(ConversationEvent.id))).scalar() or 0)
+def _max_event_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(ConversationEvent.id))).scalar() or 0)
 
 
 def _state_of(conn: Connection, *, lock: bool = False) -> _State:

@@ -99,8 +99,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def _local_zone(session: Any, customer_id: int, tz: Any) -> Any:
     """The zone hygiene uses for this customer (their profile's, their region's, or ``tz``)."""
-    from flows.business.messaging import live_config
-    from scheduler.hygiene import zone_for
+    from flows.business.messaging import live_config, zone_for
     from storage.profiles import get_profile
 
     profile = get_profile(session, customer_id)

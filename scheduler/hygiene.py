@@ -10,7 +10,8 @@ begins on its own, like the survey) are held back or dropped before any network 
   due the next morning.
 
 Local time is the customer's own zone: ``customers.profile["timezone"]``, else their
-region's in ``messaging.region_timezones``, else CARELINE_TIMEZONE (:func:`zone_for`).
+region's in ``messaging.region_timezones``, else CARELINE_TIMEZONE
+(flows/business/messaging.py ``zone_for``).
 Any row without a usable address (channel ``none`` or no recipient) is ``skipped`` with
 ``no_channel`` — recorded once, never retried. Replies, ticket updates and other
 transactional kinds are never held. Settings: the ``messaging:`` section
@@ -24,16 +25,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from flows.business.handoff_config import default_tz
-from flows.business.messaging import MessagingConfig, is_opted_out, live_config
+from flows.business.messaging import (
+    MessagingConfig,
+    is_opted_out,
+    live_config,
+    zone_for,
+)
 from storage.models import Customer, OutboxMessage
 from storage.outbox_counts import lock_customers, used_today
 from storage.repo import Claimed
@@ -151,25 +156,6 @@ def screen(session: Session, rows: Sequence[Claimed], at: datetime, *,
                 used[customer] = used.get(customer, 0) + 1
                 out.send.append(row)
     return out
-
-
-def zone_for(profile: Mapping[str, Any] | None, region: str | None, cfg: MessagingConfig,
-             default: ZoneInfo) -> ZoneInfo:
-    """A customer's local time zone: ``profile["timezone"]`` (IANA name), else their region's
-    in ``messaging.region_timezones``, else ``default`` (CARELINE_TIMEZONE)."""
-    for name in ((profile or {}).get("timezone"), (cfg.region_timezones or {}).get(region or "")):
-        zone = _zone(name) if isinstance(name, str) and name else None
-        if zone is not None:
-            return zone
-    return default
-
-
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None  # a bad value in a profile must not stop delivery: the default applies
 
 
 def _owners(session: Session, rows: Sequence[Claimed]) -> dict[int, int]:

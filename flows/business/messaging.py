@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -117,7 +118,7 @@ def check_messaging(data: dict[str, Any], ref: SectionRef) -> list[Problem]:
         problems.append(Problem(["opt_in_words"], "words both opt out and opt in: "
                                 + ", ".join(sorted(both)), "keep each word in one list"))
     for region, name in (data.get("region_timezones") or {}).items():
-        if not _known_zone(name):
+        if zone_named(name) is None:
             problems.append(Problem(["region_timezones", region], f"unknown time zone '{name}' "
                                     f"for region '{region}'", _zone_hint(name)))
     for key, text in (data.get("texts") or {}).items():
@@ -132,18 +133,31 @@ def check_messaging(data: dict[str, Any], ref: SectionRef) -> list[Problem]:
     return problems
 
 
-def _known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
 def _zone_hint(name: str) -> str:
     close = difflib.get_close_matches(name, available_timezones(), n=1, cutoff=0.6)
     return (f"did you mean '{close[0]}'?" if close
             else "use an IANA name such as Asia/Shanghai or Europe/London")
+
+
+@lru_cache(maxsize=256)
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA zone ``name``, or None for a name that is not one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zone_for(profile: Mapping[str, Any] | None, region: str | None, cfg: MessagingConfig,
+             default: ZoneInfo) -> ZoneInfo:
+    """A customer's local time zone: ``profile["timezone"]`` (IANA name), else their region's
+    in ``region_timezones``, else ``default`` (CARELINE_TIMEZONE). A bad value in a profile
+    must not stop delivery: the next choice applies."""
+    for name in ((profile or {}).get("timezone"), (cfg.region_timezones or {}).get(region or "")):
+        zone = zone_named(name) if isinstance(name, str) and name else None
+        if zone is not None:
+            return zone
+    return default
 
 
 SECTION = register_section("messaging", schema=Path(__file__).with_name("messaging.schema.json"),

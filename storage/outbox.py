@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, any_, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.conn import Tx, conn_of
 from storage.models import OutboxMessage
 from storage.outbox_claims import new_claim_token
-from storage.statements import for_dialect
+from storage.statements import among, for_dialect
 from storage.types import utcnow
 
 _ACTIVE_ROWS = text("status IN ('pending', 'sending')")  # = ix_outbox_active's predicate
@@ -104,8 +103,7 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100,
     token = new_claim_token(session)
     ids = [r.id for r in found]
     session.execute(
-        update(o).where(o.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
-                        if session.get_bind().dialect.name == "postgresql" else o.id.in_(ids))
+        update(o).where(among(o.id, ids, session.get_bind().dialect.name))
         .values(status="sending", attempts=o.attempts + 1, claimed_at=utcnow(),
                 claim_token=token)
         .execution_options(synchronize_session=False)

@@ -115,3 +115,12 @@ def test_shipped_training_data_has_word_vectors_for_most_messages(table):
     examples = load_training_data(DATA_DIR)
     covered = sum(1 for text, _ in examples if table.vector(normalize(text)))
     assert covered / len(examples) > 0.97
+
+
+def test_misspelt_english_words_borrow_the_vector_of_the_word_meant(table):
+    for typo, meant in [("cancle", "cancel"), ("rescedule", "reschedule"), ("huamn", "human"),
+                        ("hellooo", "hello"), ("pionts", "points"), ("mutch", "much")]:
+        assert table.correct(typo) == meant
+        assert table.vector(normalize(f"{typo} please")) == table.vector(normalize(f"{meant} please"))
+    assert table.correct("xqzv") is None  # nothing one edit away: no vector, no guess
+    assert table.tokens(normalize("tmrw")) == []

@@ -24,11 +24,8 @@ from storage.models import ChannelIdentity, Conversation, Customer
 from storage.models_business import Booking, PointsEntry, SurveyResponse, Ticket
 from storage.models_kpi import KpiContact
 
+#: the most rows one drill-down returns
 MAX_ROWS = 200
-
-#: contact drill-down selections
-CONTACT_FILTERS = ("all", "handoff", "person", "contained", "repeat", "agent_wait")
-TICKET_FILTERS = ("complaints", "reopened", "sla_missed", "slow", "all")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ _CONTACTS = {"contacts": "all", "agent_wait": "agent_wait", "person": "person",
              "handoff": "handoff", "repeat": "repeat"}
 _TICKETS = {"complaints": "complaints", "slow_resolutions": "slow", "reopened": "reopened",
             "sla_missed": "sla_missed"}
-MAX_LIMIT = 200
+MAX_LIMIT = kpi_drill.MAX_ROWS
 
 
 def _plain(value: Any) -> Any:

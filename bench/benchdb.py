@@ -8,41 +8,35 @@ skipping PostgreSQL with a line when no server answers.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy.engine import make_url
 
+from bench.server import Unavailable, postgres_admin_url, postgres_database
 from storage.db import Database
 from storage.migrate import upgrade
 
 
 def fresh_database(kind: str, work: Path) -> tuple[str, Callable[[], None]]:
-    """A migrated database URL and a function that drops it."""
+    """A migrated database URL and a function that drops it (PostgreSQL: a throw-away
+    database on CARELINE_BENCH_POSTGRES_URL / CARELINE_TEST_POSTGRES_URL, bench/server.py)."""
     if kind == "sqlite":
         url = f"sqlite:///{work / 'sched.db'}"
         upgrade(url)
         return url, lambda: None
-    admin = (os.environ.get("CARELINE_BENCH_POSTGRES_URL") or
-             os.environ.get("CARELINE_TEST_POSTGRES_URL") or
-             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    admin_url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"careline_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-
-    def drop() -> None:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return url, drop
+    admin = postgres_admin_url().replace("postgresql://", "postgresql+psycopg://", 1)
+    made = ExitStack()
+    url = made.enter_context(postgres_database(admin))
+    try:
+        upgrade(url)
+    except BaseException:
+        made.close()
+        raise
+    return url, made.close
 
 
 def sqlite_time(at: datetime) -> str:
@@ -89,7 +83,7 @@ def each_database(kinds: Sequence[str], run: Callable[[str], dict[str, Any]],
     for kind in kinds:
         try:
             results.append(run(kind))
-        except psycopg.OperationalError as exc:
+        except (psycopg.OperationalError, Unavailable) as exc:
             print(f"== {kind} == skipped: PostgreSQL not reachable ({exc})")
             continue
         report(results[-1])

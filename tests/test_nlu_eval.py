@@ -20,9 +20,10 @@ from nlu.train import evaluate_goemotions, evaluate_own, evaluate_waimai, own_sp
 #: The issue's target for the held-out split of our own data, per language.
 OWN_TARGET = 0.95
 #: What the suite enforces: the level reached with near-duplicates kept on one side of the
-#: split (en 0.90-0.92, zh 0.90-0.92 over seeds 0-3; bench/README.md), less a margin for data
-#: edits. A drop below it means the data or the features got worse.
-OWN_FLOOR = 0.89
+#: split and the word-vector and pinyin blocks (seed 0 en 0.910 / zh 0.932; seeds 0-3 en
+#: 0.910-0.918, zh 0.909-0.932; bench/README.md), less a margin for data edits. A drop below
+#: it means the data or the features got worse.
+OWN_FLOOR = 0.90
 
 BANKING = {
     "card_arrival": ["where is my card", "my card has not arrived yet", "card still not here",

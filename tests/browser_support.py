@@ -95,6 +95,15 @@ def console_services(db_url: str, nlu: Any, users: Mapping[str, str], password: 
     return built, services
 
 
+def telegram_settings(fake: Any, secret: str) -> dict[str, Any]:
+    """Settings of a bot whose Telegram is the loopback ``fake`` (tests/fakes/telegram_api.py)
+    and whose webhook checks ``secret``."""
+    from pydantic import SecretStr
+
+    return {"telegram_token": SecretStr("123:ABC"), "telegram_secret": SecretStr(secret),
+            "telegram_api_base": fake.base_url}
+
+
 def post_telegram(base_url: str, update: dict[str, Any], secret: str) -> None:
     """Telegram delivers ``update`` to the live server's webhook."""
     request = urllib.request.Request(

@@ -25,6 +25,7 @@ from .browser_support import (
     needs_chromium,
     open_page,
     post_telegram,
+    telegram_settings,
 )
 from .fakes.telegram_api import FakeTelegram, text_update
 
@@ -73,8 +74,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
     shutil.copy(sqlite_template, path)
     with FakeTelegram() as fake:
         settings, services = console_services(
-            f"sqlite:///{path}", nlu, USERS, PASSWORD, telegram_token=SecretStr("123:ABC"),
-            telegram_secret=SecretStr(SECRET), telegram_api_base=fake.base_url,
+            f"sqlite:///{path}", nlu, USERS, PASSWORD, **telegram_settings(fake, SECRET),
             secret_key=SecretStr("console-browser-test-secret-key"))
         app = create_app(settings, services, scheduler=True)
         with live_server(app, services=services) as url:

@@ -24,6 +24,9 @@ from bot.channels.wechat_inbound import WeChatError, read_message
 
 from .fakes.telegram_api import callback_update, photo_update, text_update
 from .fakes.wechat_api import (
+    DOC_AES_KEY,
+    DOC_APPID,
+    DOC_TOKEN,
     OA_ID,
     encrypted,
     event_xml,
@@ -35,9 +38,7 @@ from .fakes.wechat_api import (
 )
 from .fuzz_strategies import json_values, mutated, xml_texts
 
-APPID = "wx5823bf96d3bd56c7"
-TOKEN = "QDG6eK"
-AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+APPID, TOKEN, AES_KEY = DOC_APPID, DOC_TOKEN, DOC_AES_KEY
 CRYPTO = WeChatCrypto(TOKEN, AES_KEY, APPID)
 
 

@@ -31,6 +31,7 @@ from .browser_support import (
     needs_chromium,
     open_page,
     post_telegram,
+    telegram_settings,
 )
 from .conftest import SHIPPED_FLOWS
 from .fakes.telegram_api import FakeTelegram, text_update
@@ -89,8 +90,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
         settings, services = console_services(
             f"sqlite:///{tmp / 'careline.db'}", nlu, {"boss": "admin", "wei": "agent"}, PASSWORD,
             display_names={"boss": "Boss " + PAYLOAD, "wei": "Wei " + PAYLOAD},
-            flows_dir=flows, telegram_token=SecretStr("123:ABC"),
-            telegram_secret=SecretStr(SECRET), telegram_api_base=fake.base_url,
+            flows_dir=flows, **telegram_settings(fake, SECRET),
             secret_key=SecretStr("xss-browser-test-secret-key"))
         assert services.scripts.bundle.faq, services.scripts.last_errors
         app = create_app(settings, services, scheduler=True)

@@ -38,6 +38,9 @@ from storage.types import utcnow
 from .conftest import NOW, SHIPPED_FLOWS
 from .fakes.wechat_api import (
     CUSTOM_PATH,
+    DOC_AES_KEY,
+    DOC_APPID,
+    DOC_TOKEN,
     OA_ID,
     TEMPLATE_PATH,
     TOKEN_PATH,
@@ -52,9 +55,7 @@ from .fakes.wechat_api import (
     voice_xml,
 )
 
-APPID = "wx5823bf96d3bd56c7"
-TOKEN = "QDG6eK"
-AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+APPID, TOKEN, AES_KEY = DOC_APPID, DOC_TOKEN, DOC_AES_KEY
 USER = "oUser1"
 GREETING = "您好！我是 Careline 客服小助手 😊\n我可以为您估价、解答常见问题，或为您转接人工客服。"
 MENU = "1. 获取报价\n2. 常见问题\n3. 转人工"

@@ -33,6 +33,10 @@ ERRMSG = {
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
 }
+#: The sample account of the official docs (its AES samples decrypt with these).
+DOC_APPID = "wx5823bf96d3bd56c7"
+DOC_TOKEN = "QDG6eK"
+DOC_AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 TOKEN_PATH = "/cgi-bin/token"
 CUSTOM_PATH = "/cgi-bin/message/custom/send"
 TEMPLATE_PATH = "/cgi-bin/message/template/send"
@@ -57,7 +61,7 @@ class _Failure:
 class FakeWeChatAPI:
     """Start with ``with FakeWeChatAPI() as fake:`` (or ``start()`` / ``close()``)."""
 
-    appid: str = "wx5823bf96d3bd56c7"
+    appid: str = DOC_APPID
     secret: str = "sec"
     calls: list[Call] = field(default_factory=list)
     tokens_issued: int = 0

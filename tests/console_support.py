@@ -104,6 +104,13 @@ def make_console(db_url: str, nlu: Any, tmp_path: Path) -> Iterator[Console]:
     services.close()
 
 
+def console_on_template_copy(tmp: Path, sqlite_template: Path, nlu: Any) -> Iterator[Console]:
+    """``make_console`` on a copy of the migrated SQLite template in ``tmp`` (for a console
+    shared by a module's tests)."""
+    shutil.copy(sqlite_template, tmp / "careline.db")
+    yield from make_console(f"sqlite:///{tmp / 'careline.db'}", nlu, tmp)
+
+
 def seed_conversation(db: Database, external_id: str, *, status: str, agent: str | None = None,
                       priority: int = 0, queued_at: datetime | None = None, text: str = "你好",
                       angry: bool = False, channel: str = "web") -> str:

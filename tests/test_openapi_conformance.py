@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import positive_data_acceptance
 
-from .console_support import Console, make_console
+from .console_support import Console, console_on_template_copy
 
 SKIP = ("/api/console/stream", "/api/console/logout")
 #: Valid values of these parameters depend on the stored data (a dashboard filter takes a
@@ -33,11 +33,7 @@ EXAMPLES = 100 if os.environ.get("CARELINE_FUZZ_PROFILE") == "long" else 8
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Any,
             nlu: Any) -> Iterator[Console]:
-    import shutil
-
-    tmp = tmp_path_factory.mktemp("openapi")
-    shutil.copy(sqlite_template, tmp / "careline.db")
-    yield from make_console(f"sqlite:///{tmp / 'careline.db'}", nlu, tmp)
+    yield from console_on_template_copy(tmp_path_factory.mktemp("openapi"), sqlite_template, nlu)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from bot.console import auth
 
-from .console_support import Console, make_console
+from .console_support import Console, console_on_template_copy
 from .routes import all_routes
 
 #: (method, path) -> why anyone may call it. Methods "*" = all of the route's methods.
@@ -91,11 +91,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path,
             nlu: Any) -> Iterator[Console]:
-    import shutil
-
-    tmp = tmp_path_factory.mktemp("routes")
-    shutil.copy(sqlite_template, tmp / "careline.db")
-    yield from make_console(f"sqlite:///{tmp / 'careline.db'}", nlu, tmp)
+    yield from console_on_template_copy(tmp_path_factory.mktemp("routes"), sqlite_template, nlu)
 
 
 def _public(method: str, path: str) -> bool:

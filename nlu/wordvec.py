@@ -22,6 +22,7 @@ import math
 import re
 import struct
 import threading
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,45 +38,95 @@ _REPEATS = re.compile(r"(.)\1{2,}")
 _CORRECTIONS_KEPT = 20_000
 
 
-class WordVectors:
-    """An immutable table: word → ``dims`` floats (signed bytes times a per-dimension scale)."""
+class _WordIndex:
+    """word → row for ~100 000 words in ~3 MB: the words stay one "\\n"-joined string,
+    found through an open-addressing table of row numbers (a dict of as many str keys and
+    int values costs ~25 MB more, which Banking77's training peak cannot spare)."""
 
-    def __init__(self, words: Sequence[str], blob: bytes, scales: Sequence[float],
-                 digest: str = "") -> None:
+    def __init__(self, text: str) -> None:
+        starts = array("l", [0])
+        pos = text.find("\n")
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = text.find("\n", pos + 1)
+        starts.append(len(text) + 1)
+        self._text = text
+        self._starts = starts
+        self.size = len(starts) - 1
+        capacity = 1 << max(4, (2 * self.size).bit_length())
+        self._mask = capacity - 1
+        slots = array("l", [-1]) * capacity
+        for row in range(self.size):
+            slot = hash(text[starts[row]:starts[row + 1] - 1]) & self._mask
+            while slots[slot] >= 0:
+                slot = (slot + 1) & self._mask
+            slots[slot] = row
+        self._slots = slots
+
+    def get(self, word: str) -> int | None:
+        slots, starts, text, mask = self._slots, self._starts, self._text, self._mask
+        slot = hash(word) & mask
+        while (row := slots[slot]) >= 0:
+            if text[starts[row]:starts[row + 1] - 1] == word:
+                return row
+            slot = (slot + 1) & mask
+        return None
+
+    def word(self, row: int) -> str:
+        return self._text[self._starts[row]:self._starts[row + 1] - 1]
+
+
+class WordVectors:
+    """An immutable table: word → ``dims`` floats (signed bytes times a per-dimension scale).
+
+    ``words`` is every word joined by newlines, in row order; ``blob`` holds the rows (one
+    signed byte per dimension) from ``offset`` on."""
+
+    def __init__(self, words: str, blob: bytes, scales: Sequence[float], digest: str = "",
+                 offset: int = 0) -> None:
         self.dims = len(scales)
-        if len(blob) != len(words) * self.dims:
-            raise ValueError(f"word-vector table: {len(words)} words x {self.dims} dims "
-                             f"needs {len(words) * self.dims} bytes, got {len(blob)}")
-        self._index = {w: k * self.dims for k, w in enumerate(words)}
+        self._index = _WordIndex(words)
+        if len(blob) - offset != self._index.size * self.dims:
+            raise ValueError(f"word-vector table: {self._index.size} words x {self.dims} dims "
+                             f"needs {self._index.size * self.dims} bytes, "
+                             f"got {len(blob) - offset}")
         self._blob = blob
+        self._offset = offset
         self._scales = tuple(float(s) for s in scales)
         self._unpack = struct.Struct(f"{self.dims}b").unpack_from
         self.digest = digest
         self._corrections: dict[str, str | None] = {}
 
     def __len__(self) -> int:
-        return len(self._index)
+        return self._index.size
 
     def __contains__(self, word: object) -> bool:
-        return word in self._index
+        return isinstance(word, str) and self._index.get(word) is not None
+
+    def row(self, word: str) -> tuple[int, ...] | None:
+        """The quantised vector of ``word`` (None when unknown)."""
+        found = self._index.get(word)
+        if found is None:
+            return None
+        return self._unpack(self._blob, self._offset + found * self.dims)
 
     def tokens(self, norm: str) -> list[str]:
         """The words of a normalised text that have a vector: Latin words (an unknown one
         read as its likeliest spelling, see :meth:`correct`), and jieba's words in Chinese
         runs (a word without a vector falls back to its characters)."""
-        index = self._index
+        known = self._index.get
         found: list[str] = []
         for word in _LATIN_WORD.findall(norm):
-            if word in index:
+            if known(word) is not None:
                 found.append(word)
             elif (fixed := self.correct(word)) is not None:
                 found.append(fixed)
         for run in _HAN_RUN.findall(norm):
             for word in jieba_words(run):
-                if word in index:
+                if known(word) is not None:
                     found.append(word)
                 elif len(word) > 1:
-                    found.extend(ch for ch in word if ch in index)
+                    found.extend(ch for ch in word if known(ch) is not None)
         return found[:_MAX_TOKENS]
 
     def correct(self, word: str) -> str | None:
@@ -90,11 +141,11 @@ class WordVectors:
         index = self._index
         found: str | None = None
         for squeezed in (_REPEATS.sub(r"\1", word), _REPEATS.sub(r"\1\1", word)):
-            if squeezed != word and squeezed in index:
+            if squeezed != word and index.get(squeezed) is not None:
                 found = squeezed
                 break
         if found is None and len(word) >= 4:
-            best = len(index) * self.dims
+            best = index.size
             for candidate in _edits(word):
                 row = index.get(candidate)
                 if row is not None and row < best:  # rows are in frequency order per language
@@ -111,7 +162,9 @@ class WordVectors:
             return []
         sums = [0] * self.dims
         for word in words:
-            sums = list(map(int.__add__, sums, self._unpack(self._blob, self._index[word])))
+            row = self.row(word)
+            if row is not None:
+                sums = list(map(int.__add__, sums, row))
         values = [s * k for s, k in zip(sums, self._scales, strict=True)]
         length = math.sqrt(sum(v * v for v in values))
         return [v / length for v in values] if length else []
@@ -119,14 +172,16 @@ class WordVectors:
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> WordVectors:
         raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()[:16]
         data = gzip.decompress(raw)
-        head, _, rest = data.partition(b"\n")
-        meta = json.loads(head)
+        del raw
+        head_end = data.index(b"\n")
+        meta = json.loads(data[:head_end])
         if meta.get("format") != _FORMAT:
             raise ValueError(f"{path}: unsupported word-vector format {meta.get('format')!r}")
-        size = int(meta["words_bytes"])
-        words = rest[:size].decode("utf-8").split("\n")
-        return cls(words, bytes(rest[size:]), meta["scales"], hashlib.sha256(raw).hexdigest()[:16])
+        words_end = head_end + 1 + int(meta["words_bytes"])
+        words = data[head_end + 1:words_end].decode("utf-8")
+        return cls(words, data, meta["scales"], digest, offset=words_end)
 
 
 def _edits(word: str) -> list[str]:

@@ -56,12 +56,12 @@ def _line(b: BookingRow, tz: Any) -> str:
 
 
 def _with_db(work: Callable[[Any, Any], int]) -> int:
-    from bot.settings import Settings
+    from bot.cli_args import load_settings
     from flows.actions import registry
     from storage.db import Database
 
     registry()  # imports the business modules, so their hooks are in place
-    settings = Settings()
+    settings = load_settings()
     db = Database(settings.database_url)
     try:
         with db.transaction() as conn:

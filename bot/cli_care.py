@@ -17,7 +17,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from bot.cli_args import Progress, UsageError, parse_now
+from bot.cli_args import Progress, UsageError, load_settings, parse_now
 from bot.settings import Settings
 
 
@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace, body: Any) -> int:
     from storage.db import Database
 
     registry()  # the business modules: sections and booking hooks
-    settings = Settings()
+    settings = load_settings()
     try:
         now = parse_now(getattr(args, "now", None), settings.tz)
         try:

@@ -18,7 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from bot.cli_args import Progress, UsageError, parse_now
+from bot.cli_args import Progress, UsageError, load_settings, parse_now
 from bot.settings import Settings
 
 
@@ -65,7 +65,7 @@ def _config(settings: Settings) -> Any:
 def _run(args: argparse.Namespace, body: Any) -> int:
     from storage.db import Database
 
-    settings = Settings()
+    settings = load_settings()
     try:
         now = parse_now(getattr(args, "now", None), settings.tz)
         cfg = _config(settings)

@@ -50,11 +50,11 @@ def register(subparsers: Any) -> None:
 
 
 def _context() -> tuple[Any, Any, dict[str, Any]]:
-    from bot.settings import Settings
+    from bot.cli_args import load_settings
     from flows.reload import BundleHolder
     from storage.db import Database
 
-    settings = Settings()  # read now: the environment may have changed since start-up
+    settings = load_settings()  # read now: the environment may have changed since start-up
     config = BundleHolder(settings.flows_dir).bundle.section("complaints")
     return settings, Database(settings.database_url), config
 

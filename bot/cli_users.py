@@ -38,11 +38,11 @@ def register(subparsers: Any) -> None:
 
 
 def _db() -> Any:
-    from bot.settings import Settings
+    from bot.cli_args import load_settings
     from storage.db import Database
     from storage.migrate import upgrade
 
-    settings = Settings()
+    settings = load_settings()
     if settings.database_url.startswith("sqlite"):
         upgrade(settings.database_url)  # as `serve` does for SQLite: the tables must exist
     return Database(settings.database_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -194,6 +194,3 @@ def _number(text: str, entities: Sequence[Entity]) -> float | None:
     except ValueError:
         return None
 
-
-def today_in(now: datetime) -> date:
-    return now.date()

@@ -250,12 +250,7 @@ def _vector_transformer(table: wordvec.WordVectors) -> Any:
             return self
 
         def transform(self, texts: Any) -> Any:
-            out = np.zeros((len(texts), table.dims), dtype=np.float32)
-            for i, text in enumerate(texts):
-                vector = table.vector(text)
-                if vector:
-                    out[i] = vector
-            return out
+            return table.matrix(texts)
 
         def get_feature_names_out(self, input_features: Any = None) -> Any:
             return np.array([f"v{k}" for k in range(table.dims)], dtype=object)

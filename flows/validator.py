@@ -6,13 +6,13 @@ flow validator: "Step 'ask_date' in flow 'quote' is never reached ... Add `next:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flows.actions import registry
 from flows.conditions import ConditionError, compile_condition, names_in
+from flows.hints import did_you_mean
 from flows.loader import ScriptError
 from flows.model import END, LANGUAGES, Bundle, Flow, Source, Step, Text
 from flows.templates import placeholders
@@ -26,11 +26,7 @@ def _err(source: Source, message: str, hint: str = "", severity: str = "error") 
 
 
 def _did_you_mean(name: str, options: Iterable[str]) -> str:
-    options = sorted(set(options))
-    close = difflib.get_close_matches(name, options, n=1)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return "known: " + ", ".join(options[:12]) if options else ""
+    return did_you_mean(name, options, known=12)
 
 
 def validate_bundle(bundle: Bundle, docs: dict[str, Any]) -> list[ScriptError]:

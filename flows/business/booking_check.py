@@ -7,13 +7,13 @@ section (a time slot customers can pick must exist, and every slot must be picka
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date, time
 from typing import Any
 
 from flows.business.booking_schedule import WEEKDAYS, parse_time
 from flows.business.booking_texts import DEFAULTS
+from flows.hints import did_you_mean
 from flows.model import Bundle, Flow, Step
 from flows.sections import Problem, SectionRef
 from flows.templates import placeholders
@@ -104,9 +104,8 @@ def _texts(raw: dict[str, Any]) -> list[Problem]:
     problems = []
     for key, value in (raw or {}).items():
         if key not in DEFAULTS:
-            close = difflib.get_close_matches(key, DEFAULTS, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(DEFAULTS))
-            problems.append(Problem(["texts", key], f"unknown booking text '{key}'", hint))
+            problems.append(Problem(["texts", key], f"unknown booking text '{key}'",
+                                    did_you_mean(key, DEFAULTS)))
             continue
         allowed = placeholders(DEFAULTS[key]["zh"]) | placeholders(DEFAULTS[key]["en"])
         for lang, template in value.items():

@@ -9,14 +9,14 @@ names one the trigger cannot fill is an error at the text's line, with a "did yo
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from flows.hints import did_you_mean
 from flows.sections import Problem, SectionRef
 from flows.templates import placeholders
 
@@ -142,12 +142,6 @@ def config_of(section: Mapping[str, Any]) -> CareConfig:
 # -- the semantic check ------------------------------------------------------------------------
 
 
-def _did_you_mean(name: str, options: Iterable[str]) -> str:
-    options = sorted(set(options))
-    close = difflib.get_close_matches(name, options, n=1)
-    return f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(options)
-
-
 @dataclass
 class _Siblings:
     """What the other sections of the same scripts directory say (services, horizons)."""
@@ -203,7 +197,7 @@ def _check_text(raw: Mapping[str, Any], at: list[Any]) -> list[Problem]:
             problems.append(Problem([*at, "text", lang],
                                     f"unknown placeholder {{{name}}} in care rule "
                                     f"'{raw['id']}' ({raw['trigger']})",
-                                    _did_you_mean(name, allowed)))
+                                    did_you_mean(name, allowed)))
     return problems
 
 
@@ -224,7 +218,7 @@ def _check_trigger(raw: Mapping[str, Any], at: list[Any], known: _Siblings) -> l
     for j, service in enumerate(raw.get("services", ())):
         if known.horizons and service not in known.horizons:
             problems.append(Problem([*at, "services", j], f"unknown service '{service}'",
-                                    _did_you_mean(service, known.horizons)))
+                                    did_you_mean(service, known.horizons)))
     if trigger in BOOKING_TRIGGERS:
         problems += _check_offset(raw, at, known)
     elif trigger == "holiday":
@@ -268,7 +262,7 @@ def _check_holiday(raw: Mapping[str, Any], at: list[Any]) -> list[Problem]:
         date.fromisoformat(f"2024-{name}")  # a leap year, so 02-29 is a valid fixed date
     except ValueError:
         return [Problem([*at, "holiday"], f"unknown holiday '{name}'",
-                        f"{_did_you_mean(name, LUNAR_HOLIDAYS)} (or a fixed date MM-DD)")]
+                        f"{did_you_mean(name, LUNAR_HOLIDAYS)} (or a fixed date MM-DD)")]
     if "holiday_name" not in raw:
         return [Problem([*at, "holiday"], f"fixed-date holiday {name} needs holiday_name",
                         "add holiday_name: {zh: 国庆节, en: National Day}")]
@@ -287,10 +281,10 @@ def _check_campaign(raw: Mapping[str, Any], at: list[Any], known: _Siblings) -> 
         if tier not in KNOWN_TIERS:
             problems.append(Problem([*at, "segment", "tiers", j],
                                     f"no customer can have tier '{tier}': the segment is empty",
-                                    _did_you_mean(tier, KNOWN_TIERS)))
+                                    did_you_mean(tier, KNOWN_TIERS)))
     for j, service in enumerate(segment.get("services", ())):
         if known.horizons and service not in known.horizons:
             problems.append(Problem([*at, "segment", "services", j],
                                     f"unknown service '{service}': the segment is empty",
-                                    _did_you_mean(service, known.horizons)))
+                                    did_you_mean(service, known.horizons)))
     return problems

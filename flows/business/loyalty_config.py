@@ -7,13 +7,13 @@ knows, placeholders each text may use. Every number the loyalty code uses comes 
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.hints import did_you_mean
 from flows.sections import Problem, SectionRef
 from flows.templates import placeholders
 
@@ -139,8 +139,8 @@ def config_of(section: Mapping[str, Any]) -> LoyaltyConfig:
 
 
 def _guess(word: str, options: tuple[str, ...]) -> str:
-    found = difflib.get_close_matches(word, options, n=1)
-    return f"did you mean '{found[0]}'? " if found else ""
+    found = did_you_mean(word, options, fallback="")
+    return f"{found} " if found else ""
 
 
 def check_loyalty(data: dict[str, Any], ref: SectionRef) -> list[Problem]:

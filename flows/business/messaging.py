@@ -8,7 +8,6 @@ records a customer's opt-out in ``customers.profile["opted_out"]`` at once.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flows.hints import did_you_mean
 from flows.sections import Problem, SectionRef, register_section
 from storage import repo
 from storage.conn import Tx
@@ -134,9 +134,8 @@ def check_messaging(data: dict[str, Any], ref: SectionRef) -> list[Problem]:
 
 
 def _zone_hint(name: str) -> str:
-    close = difflib.get_close_matches(name, available_timezones(), n=1, cutoff=0.6)
-    return (f"did you mean '{close[0]}'?" if close
-            else "use an IANA name such as Asia/Shanghai or Europe/London")
+    return did_you_mean(name, available_timezones(),
+                        fallback="use an IANA name such as Asia/Shanghai or Europe/London")
 
 
 @lru_cache(maxsize=256)

@@ -8,11 +8,11 @@ read ``pricing.yml:41: services.moving.large_items.pianno is not an item … —
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+from flows.hints import did_you_mean
 from flows.sections import Problem, SectionRef
 
 LANGS = ("zh", "en")
@@ -136,8 +136,8 @@ def _check_moving(data: dict[str, Any], path: Path_, svc: dict[str, Any]) -> Ite
     known = data.get("items", {})
     for item in svc.get("large_items", {}):
         if item not in known:
-            close = difflib.get_close_matches(item, list(known), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(item, known, fallback="")
+            hint = f"{close} " if close else ""
             yield Problem((*path, "large_items", item),
                           f"{_where(path)}.large_items.{item} is not an item under pricing.items",
                           hint + f"(or add `{item}: {{zh: ..., en: ...}}` under pricing.items so "

@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sender = ChannelSender(svc.channels, starter=starter)
             worker = DeliveryWorker(svc.db, sender, svc.channels).start()
             svc.pipeline.on_outbox = worker.wake
-            dispatcher = start_background(svc.db, worker.wake, tz=settings.tz)
+            dispatcher = start_background(svc.db, tz=settings.tz)
             dispatcher.add_job(sweep_pending, "interval", seconds=SWEEP_EVERY,
                                args=(svc.pipeline,), id="careline-inbound-sweep",
                                max_instances=1, coalesce=True)

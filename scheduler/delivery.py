@@ -1,10 +1,14 @@
 """The delivery worker: one thread per channel pushing due outbox rows within platform limits.
 
-Woken at once when the pipeline leaves rows to push, and every second by APScheduler (rows
-that became due, retries after back-off). Between passes a sender sleeps until its next
-row falls due — at least ``min_pause`` (so rows due one after another are claimed in
-batches, not one transaction each), at most ``idle_wait``. A channel's rate limit never
-holds up another's.
+Woken at once when this process queues rows to push (``wake``), and when another process
+did (scheduler/outbox_watch.py: PostgreSQL ``LISTEN``/``NOTIFY``, SQLite file changes). Each
+pass first asks when the channel's next row is due (one indexed read); only a due row
+starts a claim, so an idle sender costs one read per ``idle_wait`` s. Between passes a
+sender sleeps until its next row falls due — at least ``min_pause`` (so rows due one after
+another are claimed in batches, not one transaction each), at most ``idle_wait``; the
+"next due" read looks ``idle_wait`` ahead, so rows falling due (scheduled messages, retries
+after back-off) are never late for lack of a poll. A channel's rate limit never holds up
+another's.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from scheduler.dispatcher import Sender, dispatch_due, recover
+from scheduler.outbox_watch import OutboxWatch
 from scheduler.ratelimit import limiter_for
 from scheduler.sender_lock import SenderLock
 from storage.db import Database
@@ -22,9 +27,8 @@ from storage.outbox import next_due
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
-#: How often the one process sending on a globally limited channel looks for rows that the
-#: other processes queued (their replies wake only their own delivery worker).
-LEADER_POLL = 0.1
+#: How often a process that does not hold a channel's sender lock tries to take it over.
+TAKEOVER_EVERY = 1.0
 
 
 class DeliveryWorker:
@@ -32,36 +36,49 @@ class DeliveryWorker:
     customers with ``customer_id % lanes == i``, so one customer's messages stay in order),
     so one slow platform call does not hold up the rest of the channel's rows. A channel
     with a global limit (Telegram) always has one sender, and across processes (several
-    ``serve`` workers) only the one holding its SenderLock sends."""
+    ``serve`` workers) only the one holding its SenderLock sends; the others try to take
+    the lock over every ``TAKEOVER_EVERY`` s."""
 
     def __init__(self, db: Database, send: Sender, channels: Iterable[str], *,
-                 idle_wait: float = 1.0, lanes: int = 4, min_pause: float = 0.1) -> None:
+                 idle_wait: float = 2.0, lanes: int = 4, min_pause: float = 0.1) -> None:
         self.db, self.send, self.idle_wait = db, send, idle_wait
         self.min_pause = min(min_pause, idle_wait)
         self._stop = threading.Event()
-        self._wakes: list[threading.Event] = []
+        self._wakes: dict[str, list[threading.Event]] = {}
         self._threads: list[threading.Thread] = []
         for channel in channels:
             n = 1 if limiter_for(channel) is not None else max(1, lanes)
             for i in range(n):
                 wake = threading.Event()
-                self._wakes.append(wake)
+                self._wakes.setdefault(channel, []).append(wake)
                 self._threads.append(threading.Thread(
                     target=self._run, args=(channel, wake, (n, i) if n > 1 else None),
                     name=f"careline-deliver-{channel}-{i}", daemon=True))
+        self._watch = OutboxWatch(db, self._wake_channel)
 
     def start(self) -> DeliveryWorker:
+        self._watch.start()
         for thread in self._threads:
             thread.start()
         return self
 
     def wake(self) -> None:
-        for event in self._wakes:
+        """Rows were queued by this process: look now (every channel)."""
+        for events in self._wakes.values():
+            for event in events:
+                event.set()
+
+    def _wake_channel(self, channel: str | None) -> None:
+        if channel is None:
+            self.wake()
+            return
+        for event in self._wakes.get(channel, ()):
             event.set()
 
     def stop(self) -> None:
         self._stop.set()
         self.wake()
+        self._watch.stop()
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -80,21 +97,30 @@ class DeliveryWorker:
             wake.clear()
             wait = self.idle_wait
             try:
-                if lock is None or lock.held():
-                    dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
-                                 sleep=self._pause, lane=lane)
-                    wait = self._until_next(channel, lane)
-                    if lock is not None:  # other processes' new rows do not wake this one
-                        wait = min(wait, LEADER_POLL)
+                if lock is not None and not lock.taken() and not lock.held():
+                    # Another process sends on this channel; wakes are for the sender, so
+                    # this one only tries to take the lock over, on its timer.
+                    self._stop.wait(min(self.idle_wait, TAKEOVER_EVERY))
+                    continue
+                due = self._next_due(channel, lane)
+                if due is not None and due <= utcnow():
+                    # The lock is confirmed (one query on PostgreSQL) only before sending.
+                    if lock is None or lock.held():
+                        dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
+                                     sleep=self._pause, lane=lane)
+                    due = self._next_due(channel, lane)
+                wait = self._wait_for(due)
             except Exception:  # the database may be briefly away; never let the thread die
                 log.exception("delivery on %s failed; retrying", channel)
             wake.wait(wait)
         if lock is not None:
             lock.release()
 
-    def _until_next(self, channel: str, lane: tuple[int, int] | None) -> float:
+    def _next_due(self, channel: str, lane: tuple[int, int] | None) -> datetime | None:
         with self.db.read() as s:
-            due = next_due(s, channel, lane=lane)
+            return next_due(s, channel, lane=lane, within=self.idle_wait)
+
+    def _wait_for(self, due: datetime | None) -> float:
         if due is None:
             return self.idle_wait
         return min(self.idle_wait, max(self.min_pause, (due - utcnow()).total_seconds()))

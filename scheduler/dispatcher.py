@@ -246,20 +246,17 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
         return len(rows)
 
 
-def start_background(db: Database, wake: Callable[[], None], *,
-                     interval: float = 1.0, tz: Any = None,
+def start_background(db: Database, *, tz: Any = None,
                      handoff_scan: float | None = 15.0) -> Any:
-    """APScheduler: wake the delivery worker every ``interval`` s (rows that became due,
-    retries after back-off), record sends interrupted by a crash, and every
-    ``handoff_scan`` s time out unclaimed handoffs (scheduler/handoff_scan.py; ``tz`` is
-    CARELINE_TIMEZONE for working hours, None = read from the environment)."""
+    """APScheduler: record sends interrupted by a crash, and every ``handoff_scan`` s time
+    out unclaimed handoffs (scheduler/handoff_scan.py; ``tz`` is CARELINE_TIMEZONE for
+    working hours, None = read from the environment). Due rows need no timer here: the
+    delivery worker's senders look ahead for them (scheduler/delivery.py)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from scheduler.handoff_scan import run_scan
 
     sched = BackgroundScheduler(timezone="UTC")
-    sched.add_job(wake, "interval", seconds=interval, id="careline-outbox",
-                  max_instances=1, coalesce=True)
     sched.add_job(recover, "interval", minutes=5, args=(db,), id="careline-recover",
                   max_instances=1, coalesce=True)
     if handoff_scan:

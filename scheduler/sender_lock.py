@@ -50,6 +50,10 @@ class SenderLock:
             if database and database != ":memory:":
                 self._path = f"{database}.{channel}-sender.lock"
 
+    def taken(self) -> bool:
+        """True when this process took the lock and has not seen it lost (no query)."""
+        return self._conn is not None or self._file is not None
+
     def held(self) -> bool:
         """True when this process may send on the channel now (taking the lock if free)."""
         try:

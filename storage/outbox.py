@@ -21,6 +21,10 @@ from storage.statements import among, for_dialect
 from storage.types import utcnow
 
 _ACTIVE_ROWS = text("status IN ('pending', 'sending')")  # = ix_outbox_active's predicate
+#: PostgreSQL ``NOTIFY`` channel: payload the outbox channel of rows just queued (delivered
+#: when the transaction commits), so delivery workers in other processes wake at once
+#: (scheduler/outbox_watch.py) instead of polling for them.
+NOTIFY_CHANNEL = "careline_outbox"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,10 @@ def enqueue(tx: Tx, items: Sequence[NewOutbox]) -> None:
     ]
     conn = conn_of(tx)
     conn.execute(for_dialect(conn.dialect.name).enqueue, rows)
+    if conn.dialect.name == "postgresql":
+        for channel in sorted({item.channel for item in items if item.status == "pending"}):
+            conn.execute(text("SELECT pg_notify(:name, :channel)"),
+                         {"name": NOTIFY_CHANNEL, "channel": channel})
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from scheduler import claimers
 from scheduler.dispatcher import Sender, dispatch_due, recover
 from scheduler.outbox_watch import OutboxWatch
 from scheduler.ratelimit import limiter_for
@@ -55,8 +56,13 @@ class DeliveryWorker:
                     target=self._run, args=(channel, wake, (n, i) if n > 1 else None),
                     name=f"careline-deliver-{channel}-{i}", daemon=True))
         self._watch = OutboxWatch(db, self._wake_channel)
+        self._claimer = claimers.Claimer(db)
+        self._threads.append(threading.Thread(target=self._recover_dead, daemon=True,
+                                              name="careline-deliver-claims"))
 
     def start(self) -> DeliveryWorker:
+        claimers.sweep_files(self.db)
+        self._claimer.confirm()  # before the first claim names this process
         self._watch.start()
         for thread in self._threads:
             thread.start()
@@ -81,6 +87,7 @@ class DeliveryWorker:
         self._watch.stop()
         for thread in self._threads:
             thread.join(timeout=10)
+        self._claimer.release()
 
     def _pause(self, seconds: float) -> None:
         self._stop.wait(seconds)  # a rate-limit pause that a shutdown cuts short
@@ -107,7 +114,8 @@ class DeliveryWorker:
                     # The lock is confirmed (one query on PostgreSQL) only before sending.
                     if lock is None or lock.held():
                         dispatch_due(self.db, self.send, channels=[channel], limiter=limiter,
-                                     sleep=self._pause, lane=lane)
+                                     sleep=self._pause, lane=lane,
+                                     claimer=self._claimer.current())
                     due = self._next_due(channel, lane)
                 wait = self._wait_for(due)
             except Exception:  # the database may be briefly away; never let the thread die
@@ -115,6 +123,17 @@ class DeliveryWorker:
             wake.wait(wait)
         if lock is not None:
             lock.release()
+
+    def _recover_dead(self) -> None:
+        """Batches claimed by a process that died: recovered within ``claimers.EVERY`` s
+        (scheduler/claimers.py), on every channel — not after the 10-minute stale period."""
+        while not self._stop.wait(claimers.EVERY):
+            try:
+                self._claimer.confirm()  # re-taken if a cut connection lost it
+                if claimers.recover_dead(self.db, self._claimer.name):
+                    self.wake()
+            except Exception:
+                log.exception("looking for the claims of stopped processes failed; retrying")
 
     def _next_due(self, channel: str, lane: tuple[int, int] | None) -> datetime | None:
         with self.db.read() as s:

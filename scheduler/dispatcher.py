@@ -84,20 +84,23 @@ def dispatch_due(db: Database, send: Sender, *, now: datetime | None = None,
                  exclude: Sequence[str] = (), limiter: RateLimiter | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  screen: Screen | None = hygiene.screen,
-                 lane: tuple[int, int] | None = None) -> DispatchReport:
+                 lane: tuple[int, int] | None = None,
+                 claimer: str | None = None) -> DispatchReport:
     """Send every pending row due by ``now`` once; returns what happened.
 
     With a ``limiter`` (one channel's platform limits): when the channel as a whole is at
     its limit the dispatcher waits; when only one recipient is, that row is given back
     with a later due time and the others go first. ``screen``: message hygiene
-    (scheduler/hygiene.py), None to send every row as it is.
+    (scheduler/hygiene.py), None to send every row as it is. ``claimer``: this process's
+    name in the claim tokens (scheduler/claimers.py), so its claims are recovered at once
+    if it dies.
     """
     report = DispatchReport()
     while True:
         at = now or utcnow()
         with db.session() as s:
             claimed = repo.claim_due(s, at, limit=batch, channels=channels, exclude=exclude,
-                                     lane=lane)
+                                     lane=lane, claimer=claimer)
             to_send = _screen(s, screen, claimed, at, report)
         if not claimed:
             return report
@@ -199,7 +202,8 @@ _REQUEUED = "claimed by a process that stopped before trying it; requeued"
 
 
 def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
-            in_flight: str = "fail", channels: Sequence[str] | None = None) -> int:
+            in_flight: str = "fail", channels: Sequence[str] | None = None,
+            tokens: Sequence[str] | None = None) -> int:
     """Rows left in ``sending`` by a crashed process (claimed before ``now - stale_after``).
 
     Per claimed batch (one claim token), in claim order: the first unrecorded row may have
@@ -209,6 +213,7 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
     idempotency key); the later rows were never tried and go back to ``pending``.
     ``channels``: only rows of these (a process that has just become the only sender on
     a channel knows every claim of that channel is an earlier sender's: scheduler/delivery.py).
+    ``tokens``: only these batches (claims of a process known to be dead: scheduler/claimers.py).
     Returns how many rows were recovered either way.
     """
     if in_flight not in ("fail", "resend"):
@@ -220,6 +225,8 @@ def recover(db: Database, *, stale_after: timedelta = timedelta(minutes=10),
                               o.claimed_at <= utcnow() - stale_after)
     if channels is not None:
         stale += (o.channel.in_(channels),)
+    if tokens is not None:
+        stale += (o.claim_token.in_(tokens),)
     with db.read() as s:
         if s.execute(select(o.id).where(*stale).limit(1)).first() is None:
             return 0  # the usual case: nothing to recover, no write lock taken

@@ -50,6 +50,11 @@ class SenderLock:
             if database and database != ":memory:":
                 self._path = f"{database}.{channel}-sender.lock"
 
+    @property
+    def path(self) -> str | None:
+        """SQLite: the locked file (None on PostgreSQL and for an in-memory database)."""
+        return self._path
+
     def taken(self) -> bool:
         """True when this process took the lock and has not seen it lost (no query)."""
         return self._conn is not None or self._file is not None
@@ -91,7 +96,7 @@ class SenderLock:
             raise
         if got and got[0]:
             self._conn, self._raw = conn, raw
-            log.info("this process now sends on %s", self.channel)
+            log.info("this process now holds the %s lock", self.channel)
             return True
         raw.close()
         return False

@@ -81,13 +81,15 @@ class Claimed:
 
 def claim_due(session: Session, now: datetime, *, limit: int = 100,
               channels: Sequence[str] | None = None,
-              exclude: Sequence[str] = (), lane: tuple[int, int] | None = None) -> list[Claimed]:
+              exclude: Sequence[str] = (), lane: tuple[int, int] | None = None,
+              claimer: str | None = None) -> list[Claimed]:
     """Claim pending rows due by ``now`` (status -> sending, attempts + 1), oldest due first,
     under one claim token (storage/outbox_claims.py) — the order they are to be sent in.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim disjoint rows.
     ``lane=(n, i)``: only customers with ``customer_id % n == i`` — parallel senders on one
-    channel, each customer's messages staying in order in one lane.
+    channel, each customer's messages staying in order in one lane. ``claimer``: the
+    claiming process's name, written into the claim token (scheduler/claimers.py).
     """
     o = OutboxMessage
     stmt = (
@@ -108,7 +110,7 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100,
     found = session.execute(stmt.with_for_update(skip_locked=True)).all()
     if not found:
         return []
-    token = new_claim_token(session)
+    token = new_claim_token(session, claimer)
     ids = [r.id for r in found]
     session.execute(
         update(o).where(among(o.id, ids, session.get_bind().dialect.name))

@@ -42,18 +42,23 @@ DURABLE_EVERY = 16
 
 @dataclass(frozen=True, slots=True)
 class ClaimToken:
-    """``<random>.<durable_every>.<server incarnation>`` (incarnation empty on SQLite)."""
+    """``<random>[:<claimer>].<durable_every>.<server incarnation>`` (incarnation empty on
+    SQLite). ``claimer``: the claiming process's name, whose lock it holds while it lives
+    (scheduler/claimers.py); empty for claims of a process that holds none (the CLI's
+    ``run-due``, tokens written before claimers were named)."""
 
     raw: str
     durable_every: int
     incarnation: str
+    claimer: str = ""
 
     @classmethod
     def parse(cls, raw: str | None) -> ClaimToken | None:
         parts = (raw or "").split(".", 2)
         if len(parts) != 3 or not parts[1].isdigit():
             return None
-        return cls(raw or "", max(1, int(parts[1])), parts[2])
+        claimer = parts[0].partition(":")[2]
+        return cls(raw or "", max(1, int(parts[1])), parts[2], claimer)
 
 
 def server_incarnation(tx: Tx) -> str:
@@ -67,8 +72,9 @@ def server_incarnation(tx: Tx) -> str:
     return str(started)
 
 
-def new_claim_token(tx: Tx) -> str:
-    return f"{secrets.token_hex(8)}.{DURABLE_EVERY}.{server_incarnation(tx)}"
+def new_claim_token(tx: Tx, claimer: str | None = None) -> str:
+    named = f"{secrets.token_hex(8)}:{claimer}" if claimer else secrets.token_hex(8)
+    return f"{named}.{DURABLE_EVERY}.{server_incarnation(tx)}"
 
 
 def in_flight_window(token: ClaimToken | None, incarnation: str) -> int:

@@ -56,11 +56,12 @@ def test_an_idle_sender_barely_queries_and_another_process_s_row_goes_out_at_onc
                 time.sleep(0.05)
             assert [a.text for a in fake.arrivals] == ["warm-up"]
 
-            # Three idle seconds: a look every 2 s (a read and its BEGIN), not 0.1 s.
+            # Three idle seconds: a look every 2 s (a read and its BEGIN) and one for dead
+            # claimers' batches every 5 s (scheduler/claimers.py) — the 0.1 s poll made ~120.
             statements = _count_statements(wdb)
             time.sleep(3.0)
             idle = len(statements)
-            assert idle <= 6, statements
+            assert idle <= 10, statements
 
             # The other process queues a reply: it reaches Telegram well before a poll would.
             queued = time.monotonic()

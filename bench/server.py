@@ -137,8 +137,13 @@ class Server:
         return self.proc.pid
 
     def start(self, timeout: float = 120.0) -> None:
+        # The load generator is one address posting hundreds of messages a second: the web
+        # chat's rate limits (bot/web_limits.py) are off, the bench measures the pipeline.
+        limits = {f"CARELINE_{k}": "off" for k in ("CHAT_RATE_USER", "CHAT_RATE_IP",
+                                                   "INBOX_RATE_USER", "INBOX_RATE_IP")}
         env = {**os.environ, "CARELINE_DATABASE_URL": self.database_url,
-               "CARELINE_BENCH_FLOOR": "1", "CARELINE_HOT_RELOAD": "false", **self.extra_env}
+               "CARELINE_BENCH_FLOOR": "1", "CARELINE_HOT_RELOAD": "false", **limits,
+               **self.extra_env}
         cmd = _careline("serve", "--host", HOST, "--port", str(self.port),
                         "--log-level", "warning", "--workers", str(self.workers),
                         *(() if self.scheduler else ("--no-scheduler",)))

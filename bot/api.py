@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot import metrics
 from bot.channels.base import InboundMessage
+from bot.console.deps import client_ip
 from bot.services import Services
+from bot.web_limits import TOO_FAST, EndpointLimit, WebLimits
 from storage import repo
 from storage.types import MAX_ID
 
@@ -61,6 +63,31 @@ def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
+class RateLimited(BaseModel):
+    detail: str
+    message: str
+    retry_after: int = Field(description="Seconds to wait, as in the Retry-After header")
+
+
+_LIMITED: dict[int | str, dict[str, Any]] = {429: {
+    "model": RateLimited,
+    "description": "Too many requests from this user or address; wait Retry-After seconds"}}
+
+
+def _refused(request: Request, limit: str, user: str) -> JSONResponse | None:
+    """A 429 when ``user`` or the client's address is over ``limit``'s rate, else None."""
+    limits: WebLimits | None = getattr(request.app.state, "web_limits", None)
+    if limits is None:
+        return None
+    endpoint: EndpointLimit = getattr(limits, limit)
+    refused = endpoint.check(user, client_ip(request))
+    if refused is None:
+        return None
+    wait = refused.retry_after
+    return JSONResponse(status_code=429, headers={"Retry-After": str(wait)}, content={
+        "detail": "rate_limited", "message": TOO_FAST.format(s=wait), "retry_after": wait})
+
+
 @router.get("/", include_in_schema=False)
 def index() -> RedirectResponse:
     return RedirectResponse("/chat")
@@ -95,9 +122,12 @@ _WEB_REPLIES = metrics.REPLIES.labels("web")
 _WEB_DUPLICATES = metrics.DUPLICATES.labels("web")
 
 
-@router.post("/api/chat", response_model=ChatResponse, tags=["chat"])
+@router.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=_LIMITED)
 def chat(body: ChatRequest, request: Request) -> JSONResponse:
     """Send one customer message on the web channel and get the bot's replies."""
+    refused = _refused(request, "chat", body.user)
+    if refused is not None:
+        return refused
     svc = services(request)
     started = time.perf_counter()
     msg = InboundMessage(channel="web", message_id=body.message_id or uuid.uuid4().hex,
@@ -129,13 +159,16 @@ class InboxResponse(BaseModel):
     last: int = Field(description="Pass as `after` next time")
 
 
-@router.get("/api/chat/inbox", response_model=InboxResponse, tags=["chat"])
+@router.get("/api/chat/inbox", response_model=InboxResponse, tags=["chat"], responses=_LIMITED)
 def chat_inbox(request: Request, user: str = Query(min_length=1, max_length=128),
-               after: int = Query(0, ge=0, le=MAX_ID)) -> dict[str, object]:
+               after: int = Query(0, ge=0, le=MAX_ID)) -> dict[str, object] | JSONResponse:
     """Messages the bot sent this web customer on its own (survey invitations, ticket updates,
     reminders) after message ``after``; the chat page polls it."""
     from storage.outbox import web_inbox
 
+    refused = _refused(request, "inbox", user)
+    if refused is not None:
+        return refused
     with services(request).db.read() as tx:
         rows = web_inbox(tx, user, after_id=after)
     return {"messages": [{"id": i, "text": str(p.get("text", "")),

@@ -20,6 +20,7 @@ from bot.api import bench_router, router
 from bot.pipeline import Pipeline
 from bot.services import Services, build_services
 from bot.settings import Settings, get_settings
+from bot.web_limits import WebLimits
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(title="Careline", version=__version__, lifespan=lifespan,
                   description="Customer-care bot for home-service businesses.")
     app.state.services = svc
+    app.state.web_limits = WebLimits.from_rates(  # per worker process: bot/web_limits.py
+        settings.chat_rate_user, settings.chat_rate_ip, settings.inbox_rate_user,
+        settings.inbox_rate_ip)
     app.include_router(router)
     # Always mounted: without their settings they answer 404 (DESIGN.md, section 3).
     app.include_router(telegram_webhook.router)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.web_limits import RATE_PATTERN
+
 SHIPPED_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows" / "scripts"
 
 
@@ -40,6 +42,12 @@ class Settings(BaseSettings):
     hot_reload: bool = True
     reload_interval: float = Field(default=1.0, gt=0, le=3600)
     max_text_chars: int = Field(default=4000, ge=1)
+    #: Web chat API limits (bot/web_limits.py), per worker process: ``<count>/<n>s|m``
+    #: or ``off``. The chat page polls the inbox every 4 s.
+    chat_rate_user: str = Field(default="20/10s", pattern=RATE_PATTERN)
+    chat_rate_ip: str = Field(default="120/1m", pattern=RATE_PATTERN)
+    inbox_rate_user: str = Field(default="30/1m", pattern=RATE_PATTERN)
+    inbox_rate_ip: str = Field(default="600/1m", pattern=RATE_PATTERN)
     #: Enables ``POST /api/_bench/floor`` for ``make bench`` only; never in production.
     bench_floor: bool = False
 

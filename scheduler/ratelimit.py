@@ -28,6 +28,7 @@ class RateLimiter:
         self.clock = clock
         self._sent: deque[float] = deque()
         self._by_recipient: dict[str, deque[float]] = {}
+        self._max_keys = 50_000
         self._lock = threading.Lock()
 
     @staticmethod
@@ -59,8 +60,14 @@ class RateLimiter:
                 return wait, "recipient"
             self._sent.append(now)
             window.append(now)
-            if len(self._by_recipient) > 50_000:  # forget idle recipients
-                self._by_recipient = {k: v for k, v in self._by_recipient.items() if v}
+            if len(self._by_recipient) > self._max_keys:  # forget idle recipients
+                # (a window is only trimmed when its own recipient comes back: trim here,
+                # or every recipient ever seen would stay — the web chat's are client-chosen)
+                self._by_recipient = {
+                    k: v for k, v in self._by_recipient.items()
+                    if v and v[-1] > now - max((lim.per for lim in self.per_recipient(k)),
+                                               default=0.0)}
+                self._max_keys = max(50_000, 2 * len(self._by_recipient))
             return 0.0, ""
 
 

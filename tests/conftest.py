@@ -45,6 +45,14 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
     _real_connect(self, address)  # type: ignore[arg-type]
 
 
+# The web chat API's rate limits (bot/web_limits.py) count per client address, and every
+# TestClient request comes from "testclient": suites that post hundreds of messages (the
+# fuzzers, the conformance run) would be refused. Off unless a test asks for them
+# (tests/test_web_limits.py); subprocess servers inherit this too.
+for _rate in ("CHAT_RATE_USER", "CHAT_RATE_IP", "INBOX_RATE_USER", "INBOX_RATE_IP"):
+    os.environ.setdefault(f"CARELINE_{_rate}", "off")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _offline() -> Iterator[None]:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]

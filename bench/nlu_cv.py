@@ -9,6 +9,7 @@ language and out_of_scope precision/recall per run and their mean.
     python -m bench.nlu_cv                                  # the shipped configuration
     python -m bench.nlu_cv --weights vec=0 py=0             # without word vectors and pinyin
     python -m bench.nlu_cv --runs 0:0 1:0 0:1 0:2 --C 100   # four runs (fold seed:split seed)
+    python -m bench.nlu_cv --embeddings [--no-neighbours]   # the extra's joint model (nlu/embeddings.py)
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from nlu import classifier, dedup
+from nlu import classifier, dedup, embeddings
 from nlu.builtin import DEFAULT_THRESHOLD, OUT_OF_SCOPE
 from nlu.dataset import DATA_DIR, intent_files, load_intents_file
 from nlu.features import normalize
+from nlu.neighbours import Neighbours
 from nlu.rules import RuleSet
 from nlu.train import own_split
 
@@ -51,16 +53,22 @@ def fold_ids(train: Pairs, folds: int, seed: int) -> list[int]:
 
 def cross_validate(train: Pairs, langs: dict[tuple[str, str], str], *, folds: int, seed: int,
                    weights: dict[str, float], hyperparams: dict[str, Any],
-                   threshold: float) -> dict[str, Any]:
+                   threshold: float, vectors: Any = None, neighbours: bool = True,
+                   ) -> dict[str, Any]:
+    """``vectors`` (one sentence embedding per example, :mod:`nlu.embeddings`) fits the
+    extra's joint model instead, blended with the nearest examples' votes when ``neighbours``."""
     rules = RuleSet.load(DATA_DIR / "keywords.yml")
     assigned = fold_ids(train, folds, seed)
     predicted: list[str] = [""] * len(train)
     for fold in range(folds):
         fit = [p for p, f in zip(train, assigned, strict=True) if f != fold]
         held = [k for k, f in enumerate(assigned) if f == fold]
-        pipeline, _ = classifier.fit_sklearn(fit, weights=weights, hyperparams=hyperparams)
-        classes = list(pipeline.classes_)
-        probs = pipeline.predict_proba([normalize(train[k][0]) for k in held])
+        if vectors is None:
+            pipeline, _ = classifier.fit_sklearn(fit, weights=weights, hyperparams=hyperparams)
+            classes = list(pipeline.classes_)
+            probs = pipeline.predict_proba([normalize(train[k][0]) for k in held])
+        else:
+            classes, probs = _joint_fold(train, vectors, assigned, fold, hyperparams, neighbours)
         for k, row in zip(held, probs, strict=True):
             text = train[k][0]
             best = max(range(len(classes)), key=lambda j: row[j])
@@ -84,6 +92,26 @@ def cross_validate(train: Pairs, langs: dict[tuple[str, str], str], *, folds: in
             "oos_precision": tp / max(tp + fp, 1), "oos_recall": tp / max(tp + fn, 1)}
 
 
+def _joint_fold(train: Pairs, vectors: Any, assigned: list[int], fold: int,
+                hyperparams: dict[str, Any], neighbours: bool) -> tuple[list[str], Any]:
+    """Held-out probabilities of the extra's joint model (as nlu.embeddings.train_joint)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+
+    fit_rows = [k for k, f in enumerate(assigned) if f != fold]
+    held = [k for k, f in enumerate(assigned) if f == fold]
+    pipeline, _ = classifier.fit_sklearn([train[k] for k in fit_rows], hyperparams=hyperparams,
+                                         dense=vectors[fit_rows] * embeddings.WEIGHT)
+    tfidf = pipeline.named_steps["features"].transform([normalize(train[k][0]) for k in held])
+    features = hstack([tfidf, csr_matrix(vectors[held] * embeddings.WEIGHT)]).tocsr()
+    classes = [str(c) for c in pipeline.named_steps["clf"].classes_]
+    probs = pipeline.named_steps["clf"].predict_proba(features)
+    if neighbours:
+        near = Neighbours.from_examples(classes, vectors[fit_rows], [train[k][1] for k in fit_rows])
+        probs = np.stack([near.blend(p, vectors[k]) for p, k in zip(probs, held, strict=True)])
+    return classes, probs
+
+
 def _pair(text: str) -> tuple[int, int]:
     fold_seed, _, split_seed = text.partition(":")
     return int(fold_seed), int(split_seed or 0)
@@ -99,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="feature-block weights, e.g. vec=0 py=0.5")
     parser.add_argument("--C", type=float, help="logistic-regression C")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--embeddings", action="store_true",
+                        help="the embeddings extra's joint model (needs careline[embeddings])")
+    parser.add_argument("--no-neighbours", dest="neighbours", action="store_false",
+                        help="with --embeddings: without the nearest examples' votes")
     args = parser.parse_args(argv)
     try:
         weights = {k: float(v) for k, _, v in (w.partition("=") for w in args.weights)}
@@ -112,8 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for fold_seed, split_seed in args.runs:
         started = time.perf_counter()
         train, _, _ = own_split(seed=split_seed)
+        vectors = None
+        if args.embeddings:
+            texts = list(dict.fromkeys(t for t, _ in train))
+            table = embeddings.training_vectors(texts, classifier.default_cache_dir())
+            row = {t: k for k, t in enumerate(texts)}
+            vectors = table[[row[t] for t, _ in train]]
         result = cross_validate(train, langs, folds=args.folds, seed=fold_seed, weights=weights,
-                                hyperparams=hyperparams, threshold=args.threshold)
+                                hyperparams=hyperparams, threshold=args.threshold,
+                                vectors=vectors, neighbours=args.neighbours)
         results.append(result)
         accuracy = "  ".join(f"{lang} {a:.4f}" for lang, a in result["accuracy"].items())
         print(f"folds seed {fold_seed}, split seed {split_seed}: {accuracy}  out_of_scope "

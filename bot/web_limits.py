@@ -12,6 +12,12 @@ database, as the console's login throttle does (bot/console/throttle.py), would 
 to every chat message and every inbox poll — the throttle counts rare failed logins; these
 are the hot path. A reverse proxy in front can still enforce exact cluster-wide limits.
 
+Clients on the machine itself (127.0.0.1, ::1) are not limited: the demo page, local
+scripts and checks that replay conversations quickly. uvicorn takes the client address from
+``X-Forwarded-For`` when the request comes from 127.0.0.1, so customers behind a reverse
+proxy on the same host are still limited by their own address as long as the proxy sets
+that header (nginx: ``proxy_set_header X-Forwarded-For $remote_addr;``).
+
 The Telegram and WeChat webhooks are not limited by address: every update comes from the
 platform's own servers, so a per-address limit would throttle all customers together. They
 are authenticated (secret token, signature) before any work, and the platforms pace what
@@ -20,6 +26,7 @@ one customer can send.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import time
@@ -47,6 +54,13 @@ def _limiter(limit: Limit | None, clock: Callable[[], float]) -> RateLimiter | N
     return None if limit is None else RateLimiter((), lambda _key: (limit,), clock=clock)
 
 
+def _local(ip: str | None) -> bool:
+    try:
+        return ip is not None and ipaddress.ip_address(ip).is_loopback
+    except ValueError:  # "testclient", a unix socket path ...
+        return False
+
+
 @dataclass(frozen=True)
 class Refused:
     retry_after: int  # whole seconds, at least 1
@@ -63,7 +77,10 @@ class EndpointLimit:
     def check(self, user: str, ip: str | None) -> Refused | None:
         """None when the request may go ahead (and is counted); else how long to wait.
         The address is counted first: a request refused for its user still counts against
-        its address, so one address cannot hammer the API by rotating refusals."""
+        its address, so one address cannot hammer the API by rotating refusals. Local
+        clients are never refused (module docstring)."""
+        if _local(ip):
+            return None
         for limiter, key in ((self._ip, ip), (self._user, user)):
             if limiter is None or key is None:
                 continue

@@ -81,6 +81,24 @@ def test_one_address_is_limited_across_customer_ids(chat: tuple[TestClient, Cloc
     assert _say(client, "web-rotating-y", "hi").status_code == 200
 
 
+def test_clients_on_the_machine_itself_are_not_limited(sqlite_url: str, nlu: Any) -> None:
+    """The demo page, local scripts and checks replaying conversations at speed (127.0.0.1)."""
+    settings = Settings(database_url=sqlite_url, hot_reload=False)
+    services = build_services(settings, nlu=nlu)
+    app = create_app(settings, services)
+    app.state.web_limits = WebLimits.from_rates("20/10s", "120/1m", "30/1m", "600/1m", Clock())
+    try:
+        for host in ("127.0.0.1", "::1"):
+            with TestClient(app, client=(host, 50000)) as local:
+                for i in range(25):  # over the per-customer limit, on a frozen clock
+                    assert _say(local, "web-local", f"hello {i}").status_code == 200
+        with TestClient(app, client=("203.0.113.7", 50000)) as remote:
+            codes = [_say(remote, "web-remote", f"hello {i}").status_code for i in range(21)]
+            assert codes[-1] == 429
+    finally:
+        services.close()
+
+
 def test_polling_the_inbox_has_its_own_looser_limit(chat: tuple[TestClient, Clock]) -> None:
     client, clock = chat
     for _ in range(30):  # the page polls every 4 s: 15 a minute; two tabs fit

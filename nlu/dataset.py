@@ -28,6 +28,20 @@ def intent_files(data_dir: Path) -> list[Path]:
     return sorted(data_dir.glob("intents_*.yml"))
 
 
+def intent_file_meta(path: Path) -> tuple[str, bool]:
+    """(language, may be held out) of an intents file: its ``lang:`` (else the ``_zh`` /
+    ``_en`` of its name) and whether ``held_out: never`` keeps it on the training side.
+
+    A file marked ``held_out: never`` holds examples written after the held-out split was
+    frozen: they always train, so ``careline nlu eval own`` keeps scoring the same texts
+    across rounds of new data (tests/test_nlu_data.py keeps them from rewording any of those).
+    """
+    doc = load_yaml(path)
+    lang = str(doc.get("lang") or path.stem.rsplit("_", 1)[-1]) if isinstance(doc, dict) else ""
+    never = isinstance(doc, dict) and str(doc.get("held_out", "")).strip().lower() == "never"
+    return lang, not never
+
+
 def load_intents_file(path: Path) -> list[tuple[str, str]]:
     """``(text, intent)`` pairs from one file in the ``version: 1 / intents:`` format."""
     doc = load_yaml(path)

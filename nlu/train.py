@@ -26,7 +26,7 @@ from nlu import classifier, dedup, evaldata
 from nlu.anger_model import SHIPPED as SHIPPED_ANGER
 from nlu.anger_model import AngerChoice, AngerModel, train_anger
 from nlu.builtin import DEFAULT_THRESHOLD, BuiltinNLU
-from nlu.dataset import DATA_DIR, intent_files, load_intents_file, load_training_data
+from nlu.dataset import DATA_DIR, intent_file_meta, intent_files, load_intents_file, load_training_data
 from nlu.embeddings import requested
 from nlu.evaluate import BinaryScore, Report, binary, holdout_split, score
 from nlu.language import detect
@@ -85,8 +85,10 @@ def train_default(data_dir: Path | None = None, cache_dir: Path | None = None,
     """Train the engine's model from ``intents_*.yml`` (always, even if cached) and cache it."""
     progress = progress or Progress()
     data_dir = data_dir or DATA_DIR
-    counts = {path.stem.removeprefix("intents_"): Counter(i for _, i in load_intents_file(path))
-              for path in intent_files(data_dir)}
+    counts: dict[str, Counter[str]] = {}
+    for path in intent_files(data_dir):
+        counts.setdefault(intent_file_meta(path)[0], Counter()).update(
+            i for _, i in load_intents_file(path))
     examples = load_training_data(data_dir)
     progress.stage(f"training on {len(examples)} examples from {data_dir}")
     started = time.perf_counter()
@@ -118,11 +120,13 @@ def own_split(data_dir: Path | None = None, *, seed: int = 0,
     that are near-duplicates of a training text all the same (0 by construction; the
     check stays as a guard and ``tests/test_nlu_eval.py`` asserts it).
     """
-    rows = [(text, intent, path.stem.removeprefix("intents_"))
-            for path in intent_files(data_dir or DATA_DIR)
-            for text, intent in load_intents_file(path)]
+    rows: list[tuple[str, str, str]] = []
+    always: list[tuple[str, str, str]] = []  # ``held_out: never`` files (intent_file_meta)
+    for path in intent_files(data_dir or DATA_DIR):
+        lang, may_hold = intent_file_meta(path)
+        (rows if may_hold else always).extend((t, i, lang) for t, i in load_intents_file(path))
     part, held = dedup.grouped_holdout_split(rows, ratio, seed)
-    train: Pairs = list(dict.fromkeys((t, i) for t, i, _ in part))
+    train: Pairs = list(dict.fromkeys((t, i) for t, i, _ in part + always))
     tests: dict[str, Pairs] = {lang: [] for _, _, lang in rows}
     for text, intent, lang in held:
         tests[lang].append((text, intent))

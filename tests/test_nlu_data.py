@@ -4,8 +4,9 @@ from collections import Counter
 
 import pytest
 
+from nlu import dedup
 from nlu.base import CONTRACT_INTENTS
-from nlu.dataset import DATA_DIR, DataError, load_intents_file
+from nlu.dataset import DATA_DIR, DataError, intent_file_meta, intent_files, load_intents_file
 from nlu.rules import RuleSet
 
 
@@ -18,10 +19,28 @@ def test_every_contract_intent_has_at_least_40_examples(lang):
 
 def test_no_sentence_is_labelled_with_two_intents():
     labels: dict[str, set[str]] = {}
-    for lang in ("zh", "en"):
-        for text, intent in load_intents_file(DATA_DIR / f"intents_{lang}.yml"):
+    for path in intent_files(DATA_DIR):
+        for text, intent in load_intents_file(path):
             labels.setdefault(text.lower(), set()).add(intent)
     assert {t: i for t, i in labels.items() if len(i) > 1} == {}
+
+
+def test_training_only_files_never_reword_an_example_that_can_be_held_out():
+    # Examples added after the held-out split was frozen (``held_out: never``) always train;
+    # a rewording of one of the frozen examples would let the held-out score measure memory.
+    frozen: list[tuple[str, str]] = []
+    added: dict[str, list[tuple[str, str]]] = {}
+    for path in intent_files(DATA_DIR):
+        lang, may_hold = intent_file_meta(path)
+        if may_hold:
+            frozen += load_intents_file(path)
+        else:
+            assert lang in ("zh", "en"), path
+            added[path.name] = load_intents_file(path)
+    assert added, "no held_out: never file shipped"
+    for name, pairs in added.items():
+        rewordings = [pairs[k] for k in dedup.leaks(frozen, pairs)]
+        assert rewordings == [], f"{name}: near-duplicates of held-out candidates"
 
 
 def test_keyword_rules_load_and_name_contract_intents():

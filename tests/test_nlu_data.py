@@ -25,6 +25,14 @@ def test_no_sentence_is_labelled_with_two_intents():
     assert {t: i for t, i in labels.items() if len(i) > 1} == {}
 
 
+def test_every_example_has_a_letter():
+    # The engine answers digit- and emoji-only messages ("10/10", "👍") as out_of_scope by
+    # design; an example like that could never be predicted as labelled.
+    bare = [(path.name, text) for path in intent_files(DATA_DIR)
+            for text, _ in load_intents_file(path) if not any(ch.isalpha() for ch in text)]
+    assert bare == []
+
+
 def test_training_only_files_never_reword_an_example_that_can_be_held_out():
     # Examples added after the held-out split was frozen (``held_out: never``) always train;
     # a rewording of one of the frozen examples would let the held-out score measure memory.

@@ -176,9 +176,12 @@ def chat_inbox(request: Request, user: str = Query(min_length=1, max_length=128)
             "last": rows[-1][0] if rows else after}
 
 
-@router.post("/model/parse", tags=["nlu"])
-def parse(body: ParseRequest, request: Request) -> dict[str, object]:
+@router.post("/model/parse", tags=["nlu"], responses=_LIMITED, response_model=None)
+def parse(body: ParseRequest, request: Request) -> dict[str, object] | JSONResponse:
     """Rasa-compatible NLU parse, plus ``sentiment``."""
+    refused = _refused(request, "parse", "")
+    if refused is not None:
+        return refused
     return services(request).nlu.parse(body.text).to_dict()
 
 

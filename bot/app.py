@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = svc
     app.state.web_limits = WebLimits.from_rates(  # per worker process: bot/web_limits.py
         settings.chat_rate_user, settings.chat_rate_ip, settings.inbox_rate_user,
-        settings.inbox_rate_ip)
+        settings.inbox_rate_ip, parse_ip=settings.parse_rate_ip)
     app.include_router(router)
     # Always mounted: without their settings they answer 404 (DESIGN.md, section 3).
     app.include_router(telegram_webhook.router)

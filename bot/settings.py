@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     chat_rate_ip: str = Field(default="120/1m", pattern=RATE_PATTERN)
     inbox_rate_user: str = Field(default="30/1m", pattern=RATE_PATTERN)
     inbox_rate_ip: str = Field(default="600/1m", pattern=RATE_PATTERN)
+    #: ``POST /model/parse`` per client address (it needs no login).
+    parse_rate_ip: str = Field(default="600/1m", pattern=RATE_PATTERN)
     #: Enables ``POST /api/_bench/floor`` for ``make bench`` only; never in production.
     bench_floor: bool = False
 

@@ -1,4 +1,5 @@
-"""Rate limits of the public web chat API: ``POST /api/chat`` and ``GET /api/chat/inbox``.
+"""Rate limits of the public web API: ``POST /api/chat``, ``GET /api/chat/inbox`` and the
+Rasa-compatible ``POST /model/parse`` (per client address only: it has no user id).
 
 Anyone can call them (a web customer is a client-chosen id), so each is limited per user id
 and per client address, as sliding windows (scheduler/ratelimit.py, the limiter that keeps
@@ -94,12 +95,15 @@ class EndpointLimit:
 class WebLimits:
     chat: EndpointLimit
     inbox: EndpointLimit
+    parse: EndpointLimit  # POST /model/parse: per client address only (no user id)
 
     @classmethod
     def from_rates(cls, chat_user: str, chat_ip: str, inbox_user: str, inbox_ip: str,
-                   clock: Callable[[], float] = time.monotonic) -> WebLimits:
+                   clock: Callable[[], float] = time.monotonic, *,
+                   parse_ip: str = "off") -> WebLimits:
         return cls(EndpointLimit(parse_rate(chat_user), parse_rate(chat_ip), clock),
-                   EndpointLimit(parse_rate(inbox_user), parse_rate(inbox_ip), clock))
+                   EndpointLimit(parse_rate(inbox_user), parse_rate(inbox_ip), clock),
+                   EndpointLimit(None, parse_rate(parse_ip), clock))
 
 
 #: What the 429 says (the chat page shows its own note, in the page's language).

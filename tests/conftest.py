@@ -49,7 +49,7 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
 # TestClient request comes from "testclient": suites that post hundreds of messages (the
 # fuzzers, the conformance run) would be refused. Off unless a test asks for them
 # (tests/test_web_limits.py); subprocess servers inherit this too.
-for _rate in ("CHAT_RATE_USER", "CHAT_RATE_IP", "INBOX_RATE_USER", "INBOX_RATE_IP"):
+for _rate in ("CHAT_RATE_USER", "CHAT_RATE_IP", "INBOX_RATE_USER", "INBOX_RATE_IP", "PARSE_RATE_IP"):
     os.environ.setdefault(f"CARELINE_{_rate}", "off")
 
 

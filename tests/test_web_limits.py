@@ -99,6 +99,29 @@ def test_clients_on_the_machine_itself_are_not_limited(sqlite_url: str, nlu: Any
         services.close()
 
 
+def test_the_nlu_parse_endpoint_is_limited_per_address(sqlite_url: str, nlu: Any) -> None:
+    settings = Settings(database_url=sqlite_url, hot_reload=False)
+    services = build_services(settings, nlu=nlu)
+    app = create_app(settings, services)
+    clock = Clock()
+    app.state.web_limits = WebLimits.from_rates("20/10s", "120/1m", "30/1m", "600/1m", clock,
+                                                parse_ip="5/1m")
+    try:
+        with TestClient(app, client=("203.0.113.9", 50000)) as remote:
+            for _ in range(5):
+                assert remote.post("/model/parse", json={"text": "hello"}).json()["intent"]
+            refused = remote.post("/model/parse", json={"text": "hello"})
+            assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+            assert "Too many requests" in refused.json()["message"]
+            clock.now += 60
+            assert remote.post("/model/parse", json={"text": "你好"}).status_code == 200
+        with TestClient(app, client=("127.0.0.1", 50000)) as local:  # a local evaluation run
+            assert all(local.post("/model/parse", json={"text": f"hi {i}"}).status_code == 200
+                       for i in range(10))
+    finally:
+        services.close()
+
+
 def test_polling_the_inbox_has_its_own_looser_limit(chat: tuple[TestClient, Clock]) -> None:
     client, clock = chat
     for _ in range(30):  # the page polls every 4 s: 15 a minute; two tabs fit
@@ -113,12 +136,14 @@ def test_polling_the_inbox_has_its_own_looser_limit(chat: tuple[TestClient, Cloc
 
 def test_rates_are_read_from_settings_and_can_be_turned_off(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CHAT_RATE_USER", "CHAT_RATE_IP", "INBOX_RATE_USER", "INBOX_RATE_IP"):
+    for name in ("CHAT_RATE_USER", "CHAT_RATE_IP", "INBOX_RATE_USER", "INBOX_RATE_IP",
+                 "PARSE_RATE_IP"):
         monkeypatch.delenv(f"CARELINE_{name}", raising=False)
     defaults = Settings()
     assert [parse_rate(r) for r in (defaults.chat_rate_user, defaults.chat_rate_ip,
-                                    defaults.inbox_rate_user, defaults.inbox_rate_ip)] == [
-        Limit(20, 10.0), Limit(120, 60.0), Limit(30, 60.0), Limit(600, 60.0)]
+                                    defaults.inbox_rate_user, defaults.inbox_rate_ip,
+                                    defaults.parse_rate_ip)] == [
+        Limit(20, 10.0), Limit(120, 60.0), Limit(30, 60.0), Limit(600, 60.0), Limit(600, 60.0)]
     monkeypatch.setenv("CARELINE_CHAT_RATE_IP", "off")
     assert parse_rate(Settings().chat_rate_ip) is None
     monkeypatch.setenv("CARELINE_CHAT_RATE_USER", "twenty")

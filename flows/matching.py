@@ -93,7 +93,11 @@ def parse_value(step: Step, text: str, entities: Sequence[Entity], today: date,
         return (True, choice.value, None) if choice else (False, None, None)
     if kind in ("date", "time", "phone"):
         ent = next((e for e in entities if e.entity == kind), None)
-        return from_entities(step, [ent], today) if ent else (False, None, None)
+        if ent is not None:
+            return from_entities(step, [ent], today)
+        if kind == "phone" and len(re.findall(r"\d", text)) >= 5:  # "138abc5678": a bad number
+            return False, None, "reask_phone"
+        return False, None, None
     if kind == "bool":
         norm = normalise(text)
         if intent == "affirm" or is_exactly(norm, YES_WORDS):

@@ -17,6 +17,9 @@ DEFAULT_MESSAGES: dict[str, Text] = {k: Text(v) for k, v in {
                         "en": "That date has passed; please give today or a later date."},
     "reask_range": {"zh": "请给一个 {min} 到 {max} 之间的数。",
                     "en": "Please give a number between {min} and {max}."},
+    "reask_phone": {"zh": "这个电话号码好像不对，请重新输入，例如 13812345678。",
+                    "en": "That phone number doesn't look right; please type it again, "
+                          "e.g. 13812345678 or +44 7911 123456."},
     "collect_failed": {"zh": "抱歉，我还是没能理解。您可以换个说法，或输入“转人工”联系客服。",
                        "en": "Sorry, I still couldn't understand. Try other words, "
                              "or type \"human\" to reach an agent."},

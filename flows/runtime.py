@@ -200,7 +200,9 @@ class _Turn:
             frame["retries"] = 0
             self.advance(frame, self.next_of(flow, step))
             return
-        if trigger and flow.interruptible:
+        # A bad answer ("0室", a past date, "138abc5678") is asked again, not taken for a topic
+        # the classifier guesses; a keyword of another flow still switches.
+        if trigger and flow.interruptible and (reason is None or trigger[1] == "keyword"):
             return self.switch(frame, trigger[0])
         if self.correct(frame, flow):  # "下周日吧" while asked something else
             return

@@ -200,8 +200,7 @@ class _Turn:
             frame["retries"] = 0
             self.advance(frame, self.next_of(flow, step))
             return
-        # A bad answer ("0室", a past date, "138abc5678") is asked again, not taken for a topic
-        # the classifier guesses; a keyword of another flow still switches.
+        # A bad answer ("0室", "138abc5678") is re-asked, not taken for a guessed topic.
         if trigger and flow.interruptible and (reason is None or trigger[1] == "keyword"):
             return self.switch(frame, trigger[0])
         if self.correct(frame, flow):  # "下周日吧" while asked something else

@@ -24,7 +24,7 @@ from typing import Any
 
 from nlu import classifier, dedup, embeddings
 from nlu.builtin import DEFAULT_THRESHOLD, OUT_OF_SCOPE
-from nlu.dataset import DATA_DIR, intent_file_meta, intent_files, load_intents_file
+from nlu.dataset import DATA_DIR, intent_files, read_intents_file
 from nlu.features import normalize
 from nlu.neighbours import Neighbours
 from nlu.rules import RuleSet
@@ -138,8 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(f"--weights: {exc}")
     hyperparams = {"C": args.C} if args.C else {}
-    langs = {(t, i): intent_file_meta(path)[0]
-             for path in intent_files(DATA_DIR) for t, i in load_intents_file(path)}
+    langs = {(t, i): file.lang for file in map(read_intents_file, intent_files(DATA_DIR))
+             for t, i in file.pairs}
     results = []
     for fold_seed, split_seed in args.runs:
         started = time.perf_counter()

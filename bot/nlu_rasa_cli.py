@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from nlu.dataset import DATA_DIR, DataError, intent_file_meta, intent_files, load_intents_file
+from nlu.dataset import DATA_DIR, DataError, intent_files, read_intents_file
 from nlu.rasa_format import Examples, RasaImport, export_rasa, import_rasa, yaml_writer
 
 LANGS = ("zh", "en")
@@ -23,9 +23,9 @@ def shipped_examples(data_dir: Path = DATA_DIR) -> Examples:
     """Our training data by language (the file's ``lang:``, else its ``_zh``/``_en`` suffix)."""
     examples: Examples = {}
     for path in intent_files(data_dir):
-        lang = intent_file_meta(path)[0]
-        by_intent = examples.setdefault(lang, {})
-        for text, intent in load_intents_file(path):
+        file = read_intents_file(path)
+        by_intent = examples.setdefault(file.lang, {})
+        for text, intent in file.pairs:
             texts = by_intent.setdefault(intent, [])
             if text not in texts:
                 texts.append(text)

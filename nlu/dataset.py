@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +29,24 @@ def intent_files(data_dir: Path) -> list[Path]:
     return sorted(data_dir.glob("intents_*.yml"))
 
 
-def intent_file_meta(path: Path) -> tuple[str, bool]:
-    """(language, may be held out) of an intents file: its ``lang:`` (else the ``_zh`` /
-    ``_en`` of its name) and whether ``held_out: never`` keeps it on the training side.
+@dataclass(frozen=True)
+class IntentsFile:
+    """One intents file, read once: its language, whether its examples may be held out,
+    and its ``(text, intent)`` pairs.
 
-    A file marked ``held_out: never`` holds examples written after the held-out split was
-    frozen: they always train, so ``careline nlu eval own`` keeps scoring the same texts
-    across rounds of new data (tests/test_nlu_data.py keeps them from rewording any of those).
+    ``lang`` is the file's ``lang:`` (else the ``_zh`` / ``_en`` of its name). A file marked
+    ``held_out: never`` holds examples written after the held-out split was frozen: they
+    always train, so ``careline nlu eval own`` keeps scoring the same texts across rounds of
+    new data (tests/test_nlu_data.py keeps them from rewording any of those).
     """
-    doc = load_yaml(path)
-    lang = str(doc.get("lang") or path.stem.rsplit("_", 1)[-1]) if isinstance(doc, dict) else ""
-    never = isinstance(doc, dict) and str(doc.get("held_out", "")).strip().lower() == "never"
-    return lang, not never
+
+    lang: str
+    may_hold_out: bool
+    pairs: list[tuple[str, str]]
 
 
-def load_intents_file(path: Path) -> list[tuple[str, str]]:
-    """``(text, intent)`` pairs from one file in the ``version: 1 / intents:`` format."""
+def read_intents_file(path: Path) -> IntentsFile:
+    """The file in the ``version: 1 / intents:`` format; DataError names file and place."""
     doc = load_yaml(path)
     if not isinstance(doc, dict) or doc.get("version") != 1:
         raise DataError(f"{path}: expected a mapping with 'version: 1' at the top")
@@ -62,7 +65,14 @@ def load_intents_file(path: Path) -> list[tuple[str, str]]:
             text = str(example).strip()
             if text:
                 pairs.append((text, str(intent)))
-    return pairs
+    lang = str(doc.get("lang") or path.stem.rsplit("_", 1)[-1])
+    never = str(doc.get("held_out", "")).strip().lower() == "never"
+    return IntentsFile(lang, not never, pairs)
+
+
+def load_intents_file(path: Path) -> list[tuple[str, str]]:
+    """``(text, intent)`` pairs from one file (:func:`read_intents_file`)."""
+    return read_intents_file(path).pairs
 
 
 def load_training_data(data_dir: Path) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from nlu import classifier, dedup, evaldata
 from nlu.anger_model import SHIPPED as SHIPPED_ANGER
 from nlu.anger_model import AngerChoice, AngerModel, train_anger
 from nlu.builtin import DEFAULT_THRESHOLD, BuiltinNLU
-from nlu.dataset import DATA_DIR, intent_file_meta, intent_files, load_intents_file, load_training_data
+from nlu.dataset import DATA_DIR, intent_files, load_training_data, read_intents_file
 from nlu.embeddings import requested
 from nlu.evaluate import BinaryScore, Report, binary, holdout_split, score
 from nlu.language import detect
@@ -87,8 +87,8 @@ def train_default(data_dir: Path | None = None, cache_dir: Path | None = None,
     data_dir = data_dir or DATA_DIR
     counts: dict[str, Counter[str]] = {}
     for path in intent_files(data_dir):
-        counts.setdefault(intent_file_meta(path)[0], Counter()).update(
-            i for _, i in load_intents_file(path))
+        file = read_intents_file(path)
+        counts.setdefault(file.lang, Counter()).update(i for _, i in file.pairs)
     examples = load_training_data(data_dir)
     progress.stage(f"training on {len(examples)} examples from {data_dir}")
     started = time.perf_counter()
@@ -121,10 +121,10 @@ def own_split(data_dir: Path | None = None, *, seed: int = 0,
     check stays as a guard and ``tests/test_nlu_eval.py`` asserts it).
     """
     rows: list[tuple[str, str, str]] = []
-    always: list[tuple[str, str, str]] = []  # ``held_out: never`` files (intent_file_meta)
+    always: list[tuple[str, str, str]] = []  # ``held_out: never`` files (IntentsFile)
     for path in intent_files(data_dir or DATA_DIR):
-        lang, may_hold = intent_file_meta(path)
-        (rows if may_hold else always).extend((t, i, lang) for t, i in load_intents_file(path))
+        file = read_intents_file(path)
+        (rows if file.may_hold_out else always).extend((t, i, file.lang) for t, i in file.pairs)
     part, held = dedup.grouped_holdout_split(rows, ratio, seed)
     train: Pairs = list(dict.fromkeys((t, i) for t, i, _ in part + always))
     tests: dict[str, Pairs] = {lang: [] for _, _, lang in rows}

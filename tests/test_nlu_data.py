@@ -6,7 +6,7 @@ import pytest
 
 from nlu import dedup
 from nlu.base import CONTRACT_INTENTS
-from nlu.dataset import DATA_DIR, DataError, intent_file_meta, intent_files, load_intents_file
+from nlu.dataset import DATA_DIR, DataError, intent_files, load_intents_file, read_intents_file
 from nlu.rules import RuleSet
 
 
@@ -39,12 +39,12 @@ def test_training_only_files_never_reword_an_example_that_can_be_held_out():
     frozen: list[tuple[str, str]] = []
     added: dict[str, list[tuple[str, str]]] = {}
     for path in intent_files(DATA_DIR):
-        lang, may_hold = intent_file_meta(path)
-        if may_hold:
-            frozen += load_intents_file(path)
+        file = read_intents_file(path)
+        if file.may_hold_out:
+            frozen += file.pairs
         else:
-            assert lang in ("zh", "en"), path
-            added[path.name] = load_intents_file(path)
+            assert file.lang in ("zh", "en"), path
+            added[path.name] = file.pairs
     assert added, "no held_out: never file shipped"
     for name, pairs in added.items():
         rewordings = [pairs[k] for k in dedup.leaks(frozen, pairs)]
